@@ -1,0 +1,10 @@
+"""Registers the ``flask`` command groups."""
+
+from flask import Flask
+
+
+def register_commands(app: Flask) -> None:
+    from .uploads import uploads_cli
+    from .users import users_cli
+    for group in (users_cli, uploads_cli):
+        app.cli.add_command(group)

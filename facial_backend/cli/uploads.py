@@ -1,0 +1,17 @@
+"""``flask uploads purge``: expire partial video uploads nobody finished."""
+
+import click
+from flask.cli import AppGroup
+
+from ..services.uploads import purge_expired
+
+uploads_cli = AppGroup("uploads", help="Manage chunked video uploads.")
+
+
+@uploads_cli.command("purge")
+def purge() -> None:
+    """Expire partial uploads untouched for UPLOAD_TTL and remove their staged chunks."""
+    expired = purge_expired()
+    for session_id, video_id in expired:
+        click.echo(f"expired {session_id}/{video_id}")
+    click.echo(f"{len(expired)} partial upload(s) expired")

@@ -1,0 +1,226 @@
+"""Settings: read from environment variables once, validated, with embedded defaults.
+
+Every setting the service knows is declared in ``SETTINGS``; ``.env.example`` lists the same
+names. A wrong value stops start-up with a ``ConfigError`` naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A setting has a value the service cannot run with."""
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_DURATION_UNITS = {"ms": 0.001, "s": 1, None: 1, "m": 60, "h": 3600, "d": 86400}
+_SIZE = re.compile(r"^\s*(\d+)\s*(b|kb|kib|mb|mib|gb|gib)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {None: 1, "b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2,
+               "gb": 1000**3, "gib": 1024**3}
+
+
+def parse_bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError("expected true or false")
+
+
+def parse_seconds(raw: str) -> float:
+    """``30``, ``30s``, ``5m``, ``24h``, ``2d``, ``250ms``."""
+    match = _DURATION.match(raw.lower())
+    if not match:
+        raise ValueError("expected a duration such as 30, 30s, 5m, 24h")
+    return float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+
+
+def parse_bytes(raw: str) -> int:
+    """``8388608``, ``8MiB``, ``15MB``."""
+    match = _SIZE.match(raw)
+    if not match:
+        raise ValueError("expected a size such as 8388608, 8MiB or 15MB")
+    unit = match.group(2).lower() if match.group(2) else None
+    return int(match.group(1)) * _SIZE_UNITS[unit]
+
+
+def parse_positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError("must be a positive integer")
+    return value
+
+
+def parse_positive(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    def positive(raw: str) -> Any:
+        value = parse(raw)
+        if value <= 0:
+            raise ValueError("must be greater than zero")
+        return value
+    return positive
+
+
+def parse_choice(*choices: str) -> Callable[[str], str]:
+    def choose(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in choices:
+            raise ValueError(f"expected one of {', '.join(choices)}")
+        return value
+    return choose
+
+
+def parse_list(raw: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+def parse_url(*schemes: str) -> Callable[[str], str]:
+    def url(raw: str) -> str:
+        value = raw.strip()
+        if not any(value.startswith(scheme + "://") or value.startswith(scheme + ":")
+                   for scheme in schemes):
+            raise ValueError(f"expected a URL starting with {' or '.join(schemes)}")
+        return value
+    return url
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    parse: Callable[[str], Any]
+    default: str | None
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    # Core
+    Setting("DATA_DIR", str, "data", "Folder for the SQLite file, local storage and upload staging."),
+    Setting("SECRET_KEY", str, None,
+            "Signs tokens and local presigned URLs. Default: random, kept in DATA_DIR/.secret_key."),
+    Setting("DATABASE_URL", parse_url("sqlite", "postgresql", "postgresql+psycopg"), None,
+            "SQLAlchemy URL. Default: sqlite file DATA_DIR/service.db."),
+    Setting("REDIS_URL", parse_url("redis", "rediss", "unix"), None,
+            "Redis for cross-process Socket.IO fan-out, presence and live state."),
+    Setting("LOG_LEVEL", parse_choice("debug", "info", "warning", "error"), "info", "Log level."),
+    Setting("CORS_ORIGINS", parse_list, "*", "Comma-separated origins allowed by CORS, or *."),
+    Setting("MAX_BODY_BYTES", parse_positive(parse_bytes), "4MiB",
+            "Largest request body on routes that set no limit of their own."),
+    Setting("PUBLIC_BASE_URL", parse_url("http", "https"), None,
+            "Base URL clients reach the service at (for local presigned URLs). Default: request host."),
+    # Auth
+    Setting("AUTH_REQUIRED", parse_bool, "false",
+            "true closes the routes that origin clients call without credentials."),
+    Setting("JWT_EXPIRES", parse_positive(parse_seconds), "8h", "Lifetime of issued tokens."),
+    # Storage
+    Setting("STORAGE_BACKEND", parse_choice("local", "s3"), "local", "Where files go: local or s3."),
+    Setting("LOCAL_STORAGE_ROOT", str, None, "Root folder of the local backend. Default: DATA_DIR."),
+    Setting("S3_BUCKET", str, None, "Bucket of the s3 backend (required with STORAGE_BACKEND=s3)."),
+    Setting("S3_PREFIX", str, "", "Key prefix inside the bucket."),
+    Setting("S3_REGION", str, "us-east-1", "Region of the bucket."),
+    Setting("S3_ENDPOINT_URL", parse_url("http", "https"), None,
+            "Endpoint of an S3-compatible store (MinIO, moto, ...)."),
+    Setting("S3_CREATE_BUCKET", parse_bool, "false", "Create the bucket at start-up if missing."),
+    # Recording app uploads (seed 001)
+    Setting("MAX_CHUNK_BYTES", parse_positive(parse_bytes), "8MiB", "Largest accepted video chunk."),
+    Setting("UPLOAD_TTL", parse_positive(parse_seconds), "24h",
+            "Partial uploads untouched this long are expired by `flask uploads purge`."),
+    Setting("UPLOAD_FSYNC", parse_bool, "true",
+            "fsync every acknowledged chunk (survives power loss, not only a process crash)."),
+    # Live sessions (seeds 000/002)
+    Setting("SEGMENT_MAX_BYTES", parse_positive(parse_bytes), "15MB", "Largest segment JSON body."),
+    Setting("PRESENCE_TTL", parse_positive(parse_seconds), "35s", "How long an HTTP presence lasts."),
+    Setting("SESSION_GRACE_SECONDS", parse_positive(parse_seconds), "30",
+            "How long a live session waits for a disconnected member to come back."),
+    Setting("SOCKET_RATE_LIMIT", parse_positive(float), "200", "Socket.IO messages per second per socket."),
+    Setting("SOCKET_RATE_BURST", parse_positive(float), "400", "Socket.IO burst allowance per socket."),
+    Setting("SOCKET_MAX_PAYLOAD", parse_positive(parse_bytes), "256KiB",
+            "Largest Socket.IO message (signaling only; audio goes over HTTP)."),
+    # iPhone recordings (seed 003)
+    Setting("RECORDING_MAX_BYTES", parse_positive(parse_bytes), "100MiB", "Largest recording upload."),
+    Setting("RECORDING_CONTENT_TYPES", parse_list,
+            "audio/m4a,audio/x-m4a,audio/mp4,audio/aac,audio/mpeg,audio/wav,audio/x-wav,audio/webm,audio/ogg",
+            "Content types a recording may have."),
+    Setting("PRESIGNED_EXPIRES", parse_positive(parse_seconds), "3600", "Lifetime of presigned upload URLs."),
+    # Testbed live events (seed 004)
+    Setting("WS_PING_INTERVAL", parse_positive(parse_seconds), "25s",
+            "Idle raw WebSocket connections are pinged this often; dead ones are dropped."),
+    # Speech-to-text
+    Setting("STT_ENGINE", parse_choice("none", "local", "http", "fake"), "none",
+            "Transcription engine."),
+    Setting("STT_SEGMENTS", parse_bool, "false", "Transcribe live-session audio segments too."),
+    Setting("STT_CPU_THREADS", parse_positive_int, "1", "CPU threads of the local engine."),
+    Setting("STT_MODEL_DIR", str, None, "Another CTranslate2 Whisper model folder for the local engine."),
+    Setting("STT_HTTP_URL", parse_url("http", "https"), None,
+            "OpenAI-style /v1/audio/transcriptions endpoint of the http engine."),
+    Setting("STT_HTTP_TOKEN", str, None, "Bearer token of the http engine."),
+    Setting("STT_HTTP_MODEL", str, "whisper-1", "Model name sent to the http engine."),
+    Setting("STT_HTTP_TIMEOUT", parse_positive(parse_seconds), "120s", "Timeout of one http engine call."),
+    Setting("STT_MAX_ATTEMPTS", parse_positive_int, "5", "Attempts of a job with retryable errors."),
+    Setting("STT_LEASE", parse_positive(parse_seconds), "10m",
+            "A job whose worker has not finished within this time is taken again."),
+)
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Parse every declared setting from ``environ`` (default ``os.environ``)."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = environ.get(setting.name)
+        if raw is None or (raw == "" and setting.default is None):
+            raw = setting.default
+        if raw is None:
+            values[setting.name] = None
+            continue
+        try:
+            values[setting.name] = setting.parse(raw)
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"{setting.name}={raw!r} is invalid: {exc}") from None
+    _derive(values)
+    return values
+
+
+def _derive(values: dict[str, Any]) -> None:
+    """Fill the defaults that depend on other settings and check combinations."""
+    data_dir = Path(values["DATA_DIR"]).resolve()
+    values["DATA_DIR"] = str(data_dir)
+    if values["LOCAL_STORAGE_ROOT"] is None:
+        values["LOCAL_STORAGE_ROOT"] = str(data_dir)
+    if values["DATABASE_URL"] is None:
+        values["DATABASE_URL"] = f"sqlite:///{data_dir / 'service.db'}"
+    elif values["DATABASE_URL"].startswith("postgresql://"):
+        values["DATABASE_URL"] = "postgresql+psycopg://" + values["DATABASE_URL"][len("postgresql://"):]
+    if values["STORAGE_BACKEND"] == "s3" and not values["S3_BUCKET"]:
+        raise ConfigError("S3_BUCKET is required when STORAGE_BACKEND=s3")
+    if values["STT_ENGINE"] == "http" and not values["STT_HTTP_URL"]:
+        raise ConfigError("STT_HTTP_URL is required when STT_ENGINE=http")
+    if values["SOCKET_RATE_BURST"] < values["SOCKET_RATE_LIMIT"]:
+        raise ConfigError("SOCKET_RATE_BURST must be at least SOCKET_RATE_LIMIT")
+
+
+def ensure_secret_key(values: dict[str, Any]) -> None:
+    """Without SECRET_KEY, use a random one kept in the data folder so tokens survive restarts."""
+    if values.get("SECRET_KEY"):
+        return
+    path = Path(values["DATA_DIR"]) / ".secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        tmp = path.with_name(f".secret_key.{os.getpid()}.tmp")
+        tmp.write_text(secrets.token_hex(32))
+        tmp.chmod(0o600)
+        try:
+            os.link(tmp, path)  # atomic: concurrent starters all end up with the first key
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    values["SECRET_KEY"] = path.read_text().strip()

@@ -1,0 +1,104 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+from flask_cors import CORS
+from sqlalchemy import event
+
+import storage
+
+from . import models  # noqa: F401  (every table, for the metadata and alembic)
+from .config import SETTINGS, ensure_secret_key, load_settings
+from .errors import register_error_handlers
+from .extensions import db, migrate, sock, socketio
+from .logs import configure_logging
+
+MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+_SETTING_NAMES = {setting.name for setting in SETTINGS}
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. ``config`` overrides environment variables (same names, same text form);
+    other keys (``TESTING``...) go to ``app.config`` as they are."""
+    config = dict(config or {})
+    environ = dict(os.environ)
+    environ.update({k: str(v) for k, v in config.items() if k in _SETTING_NAMES and v is not None})
+    for name in (k for k, v in config.items() if k in _SETTING_NAMES and v is None):
+        environ.pop(name, None)
+    settings = load_settings(environ)
+    ensure_secret_key(settings)
+
+    app = Flask(__name__, static_folder=None)
+    app.config.update(settings)
+    app.config.update({k: v for k, v in config.items() if k not in _SETTING_NAMES})
+    app.config.update(
+        SQLALCHEMY_DATABASE_URI=settings["DATABASE_URL"],
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings["DATABASE_URL"]),
+        MAX_CONTENT_LENGTH=settings["MAX_BODY_BYTES"],
+        JSON_SORT_KEYS=False,
+    )
+    Path(settings["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+
+    configure_logging(app)
+    register_error_handlers(app)
+    _init_extensions(app)
+
+    from blueprints import register_blueprints
+    register_blueprints(app)
+
+    from .cli import register_commands
+    register_commands(app)
+    return app
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    origins = list(app.config["CORS_ORIGINS"])
+    CORS(app, origins="*" if origins == ["*"] else origins,
+         expose_headers=["X-Request-ID", "Content-Range", "Accept-Ranges"])
+    socketio.init_app(
+        app,
+        async_mode="gevent",
+        message_queue=app.config["REDIS_URL"],
+        cors_allowed_origins="*" if origins == ["*"] else origins,
+        max_http_buffer_size=app.config["SOCKET_MAX_PAYLOAD"],
+        ping_interval=25,
+        ping_timeout=60,
+        async_handlers=False,  # one socket's events are handled, and relayed, in the order sent
+    )
+    sock.init_app(app)
+    app.extensions["storage"] = storage.create_storage({
+        "STORAGE_BACKEND": app.config["STORAGE_BACKEND"],
+        "LOCAL_STORAGE_ROOT": app.config["LOCAL_STORAGE_ROOT"],
+        "SIGNING_KEY": app.config["SECRET_KEY"],
+        "BASE_URL": lambda: app.config["PUBLIC_BASE_URL"] or request.host_url,
+        "S3_BUCKET": app.config["S3_BUCKET"],
+        "S3_PREFIX": app.config["S3_PREFIX"],
+        "S3_REGION": app.config["S3_REGION"],
+        "S3_ENDPOINT_URL": app.config["S3_ENDPOINT_URL"],
+        "S3_CREATE_BUCKET": app.config["S3_CREATE_BUCKET"],
+    })
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

@@ -1,0 +1,1 @@
+"""Marshmallow schemas of the HTTP API, one module per resource."""

@@ -1,0 +1,50 @@
+"""Shared schema pieces: unknown fields ignored (as the origins did), strict numbers, safe ids."""
+
+from __future__ import annotations
+
+import re
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+SAFE_ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$"
+_SAFE_ID = re.compile(SAFE_ID_PATTERN)
+
+
+class BaseSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+def check_safe_id(value: str) -> None:
+    """Ids that may become part of a file or object name: letters, digits, ``._-``, no ``..``."""
+    if not _SAFE_ID.match(value) or ".." in value:
+        raise ValidationError("Use 1-128 characters from A-Z a-z 0-9 . _ - (no '..', no '/').")
+
+
+class SafeId(fields.String):
+    def __init__(self, **kwargs):
+        super().__init__(validate=check_safe_id, **kwargs)
+
+
+class StrictFloat(fields.Float):
+    """A JSON number (not a string, not a boolean)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValidationError("Not a valid number.")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class StrictInteger(fields.Integer):
+    """A JSON integer (not a string, not a boolean, not 1.5)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValidationError("Not a valid integer.")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+NonNegative = validate.Range(min=0)

@@ -1,0 +1,264 @@
+"""Chunked video upload of the browser recording app: idempotent, resumable, crash-safe.
+
+A chunk is acknowledged only after its bytes are on disk and its row is committed. Chunks that
+arrive in order are appended straight to the staged file, so completion is a rename (local
+storage) and the SHA-256 comes from a running hash; out-of-order chunks wait in their own
+files until the gap before them is filled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+
+from ..errors import ApiError, BadRequest, Conflict
+from ..extensions import db, get_storage
+from ..models.sessions import StudySession
+from ..models.uploads import Video, VideoChunk
+from ..timeutil import utcnow
+from . import recording_sessions as sessions
+from .video_staging import VideoStaging
+from .videos import find_video, lock_video
+
+CONTENT_TYPES = {"webm": "video/webm", "mp4": "video/mp4", "mkv": "video/x-matroska",
+                 "mov": "video/quicktime", "json": "application/json"}
+
+# Running SHA-256 of each staged file this process appended to: video pk -> (hash, length).
+# A cache only: when its length disagrees with the database the file is hashed again.
+_running_hashes: dict[int, tuple[hashlib._Hash, int]] = {}
+
+
+@dataclass(frozen=True)
+class ChunkOutcome:
+    video_id: str
+    chunk_index: int
+    total_chunks: int
+    received: int
+    file_path: str | None  # set once the video is complete
+
+    @property
+    def complete(self) -> bool:
+        return self.file_path is not None
+
+
+def receive_chunk(session_id: str, video_id: str, chunk_index: int, total_chunks: int,
+                  data: bytes, *, video_type: str | None = None, file_extension: str = "webm",
+                  chunk_sha256: str | None = None) -> ChunkOutcome:
+    if not data:
+        raise BadRequest("chunk is empty: every chunk carries at least one byte.", "empty_chunk",
+                         fields={"chunk": ["Empty file part."]})
+    if chunk_sha256 and hashlib.sha256(data).hexdigest() != chunk_sha256:
+        raise ApiError(422, "chunk_checksum_mismatch",
+                       f"chunk_sha256 does not match the bytes of chunk {chunk_index}; it was not kept.",
+                       fields={"chunk_sha256": ["Does not match the chunk's SHA-256."]})
+    session = sessions.get_session(session_id)
+    if video_type is not None and video_type != (session.video_type or "recording"):
+        raise BadRequest(f"video_type {video_type} does not match the session's "
+                         f"({session.video_type}).", "video_type_mismatch",
+                         fields={"video_type": ["Differs from the session's video_type."]})
+    with lock_video(session, video_id) as video:
+        _check_video(video, total_chunks, file_extension)
+        return _store_chunk(session, video, chunk_index, data)
+
+
+def _check_video(video: Video, total_chunks: int, file_extension: str) -> None:
+    if video.status == "expired":
+        raise ApiError(410, "upload_expired",
+                       f"The upload of video {video.video_id} expired; start it under a new video_id.")
+    if video.total_chunks is None:
+        video.total_chunks = total_chunks
+        video.file_extension = file_extension
+    if total_chunks != video.total_chunks:
+        raise BadRequest(f"total_chunks must be {video.total_chunks}, as on the first chunk of this video.",
+                         "total_chunks_changed",
+                         fields={"total_chunks": [f"Must be {video.total_chunks} for this video."]})
+    if file_extension != video.file_extension:
+        raise BadRequest(f"file_extension must be {video.file_extension}, as on the first chunk.",
+                         "file_extension_changed",
+                         fields={"file_extension": [f"Must be {video.file_extension} for this video."]})
+
+
+def _store_chunk(session: StudySession, video: Video, index: int, data: bytes) -> ChunkOutcome:
+    chunk = db.session.get(VideoChunk, (video.id, index))
+    if video.status == "complete":
+        if chunk is None or not _same_as_completed(video, chunk, data):
+            raise Conflict(f"Chunk {index} differs from the one the completed video {video.video_id} "
+                           "was built from.", "chunk_conflict")
+        return _outcome(session, video, index)
+    staging = VideoStaging(current_app.config["DATA_DIR"], video.id)
+    staging.prepare(video.appended_bytes)
+    if chunk is None:
+        chunk = VideoChunk(video_pk=video.id, chunk_index=index, size=len(data))
+        db.session.add(chunk)
+        video.received_chunks += 1
+        _place(staging, video, chunk, data)
+    elif not _same_as_staged(staging, chunk, data):
+        _replace(staging, video, chunk, data)
+    _drain_pending(staging, video)
+    if video.appended_chunks == video.total_chunks:
+        _complete(session, video, staging)
+    return _outcome(session, video, index)
+
+
+def _outcome(session: StudySession, video: Video, index: int) -> ChunkOutcome:
+    path = sessions.video_file_path(session, video) if video.status == "complete" else None
+    return ChunkOutcome(video.video_id, index, video.total_chunks, video.received_chunks, path)
+
+
+def _fsync() -> bool:
+    return current_app.config["UPLOAD_FSYNC"]
+
+
+def _place(staging: VideoStaging, video: Video, chunk: VideoChunk, data: bytes) -> None:
+    """Append the chunk if it is the next one, else keep it aside until its turn."""
+    if chunk.chunk_index == video.appended_chunks:
+        _append(staging, video, chunk, data)
+    else:
+        chunk.offset = None
+        staging.write_pending(chunk.chunk_index, data, fsync=_fsync())
+
+
+def _append(staging: VideoStaging, video: Video, chunk: VideoChunk, data: bytes) -> None:
+    offset = video.appended_bytes
+    staging.write_at(data, offset, fsync=_fsync())
+    running = _running_hashes.get(video.id)
+    if offset == 0:
+        running = (hashlib.sha256(), 0)
+    if running is not None and running[1] == offset:
+        running[0].update(data)
+        _running_hashes[video.id] = (running[0], offset + len(data))
+    else:
+        _running_hashes.pop(video.id, None)
+    chunk.offset = offset
+    chunk.size = len(data)
+    video.appended_bytes = offset + len(data)
+    video.appended_chunks += 1
+
+
+def _drain_pending(staging: VideoStaging, video: Video) -> None:
+    """Append the waiting chunks that now follow the staged file without a gap."""
+    while video.appended_chunks < video.total_chunks:
+        waiting = db.session.get(VideoChunk, (video.id, video.appended_chunks))
+        if waiting is None or waiting.offset is not None:
+            return
+        _append(staging, video, waiting, staging.read_pending(waiting.chunk_index))
+        staging.remove_pending(waiting.chunk_index)
+
+
+def _same_as_staged(staging: VideoStaging, chunk: VideoChunk, data: bytes) -> bool:
+    if chunk.size != len(data):
+        return False
+    if chunk.offset is None:
+        return staging.read_pending(chunk.chunk_index) == data
+    return staging.read_at(chunk.offset, chunk.size) == data
+
+
+def _same_as_completed(video: Video, chunk: VideoChunk, data: bytes) -> bool:
+    if chunk.size != len(data) or chunk.offset is None:
+        return False
+    stored = b"".join(get_storage().open(video.storage_key, chunk.offset, chunk.offset + chunk.size - 1))
+    return stored == data
+
+
+def _replace(staging: VideoStaging, video: Video, chunk: VideoChunk, data: bytes) -> None:
+    """A chunk sent again with other bytes before completion replaces the earlier ones."""
+    _running_hashes.pop(video.id, None)
+    if chunk.offset is None:
+        chunk.size = len(data)
+        staging.write_pending(chunk.chunk_index, data, fsync=_fsync())
+    elif chunk.size == len(data):
+        staging.write_at(data, chunk.offset, fsync=_fsync())
+    else:
+        _unappend_from(staging, video, chunk.chunk_index)
+        chunk.size = len(data)
+        _place(staging, video, chunk, data)
+
+
+def _unappend_from(staging: VideoStaging, video: Video, index: int) -> None:
+    """Move chunks index+1.. out of the staged file into pending files, then cut it at index."""
+    appended = db.session.scalars(
+        db.select(VideoChunk).filter(VideoChunk.video_pk == video.id, VideoChunk.chunk_index >= index,
+                                     VideoChunk.offset.is_not(None))
+        .order_by(VideoChunk.chunk_index)).all()
+    cut = appended[0].offset
+    for later in appended[1:]:
+        staging.write_pending(later.chunk_index, staging.read_at(later.offset, later.size),
+                              fsync=_fsync())
+    for moved in appended:
+        moved.offset = None
+    staging.truncate(cut)
+    video.appended_chunks = index
+    video.appended_bytes = cut
+
+
+def _complete(session: StudySession, video: Video, staging: VideoStaging) -> None:
+    """Exactly once per video (the caller holds its lock): hash, move into storage, record."""
+    key = f"{sessions.media_folder(session)}/{video.video_id}.{video.file_extension}"
+    storage = get_storage()
+    running = _running_hashes.pop(video.id, None)
+    if staging.part_size() is None:
+        # A crash after the move and before the commit: the stored file is the upload.
+        digest = hashlib.sha256()
+        for piece in storage.open(key):
+            digest.update(piece)
+        sha256 = digest.hexdigest()
+    else:
+        sha256 = running[0].hexdigest() if running and running[1] == video.appended_bytes \
+            else staging.sha256()
+        if _fsync():
+            staging.sync()
+        storage.put_file(key, staging.part_path, CONTENT_TYPES.get(video.file_extension,
+                                                                    "application/octet-stream"),
+                         move=True)
+    video.status = "complete"
+    video.size = video.appended_bytes
+    video.sha256 = sha256
+    video.storage_key = key
+    video.completed_at = utcnow()
+    db.session.flush()
+    if video.metadata_json is not None:
+        storage.put_bytes(f"{sessions.media_folder(session)}/{video.video_id}.metadata.json",
+                          json.dumps(video.metadata_json, indent=2).encode(), "application/json")
+    sessions.write_session_mirror(session)
+    staging.remove()
+
+
+def upload_status(session_id: str, video_id: str) -> dict:
+    session = sessions.get_session(session_id)
+    video = find_video(session.id, video_id)
+    if video is None or video.total_chunks is None:
+        raise ApiError(404, "video_not_found", f"No upload of video {video_id} in this session.")
+    received = db.session.scalars(db.select(VideoChunk.chunk_index).filter_by(video_pk=video.id)
+                                  .order_by(VideoChunk.chunk_index)).all()
+    status = {"session_id": session.id, "video_id": video.video_id, "status": video.status,
+              "total_chunks": video.total_chunks, "received": list(received)}
+    if video.status == "complete":
+        status.update(sha256=video.sha256, size=video.size,
+                      file_path=sessions.video_file_path(session, video))
+    return status
+
+
+def purge_expired(now=None) -> list[tuple[str, str]]:
+    """Expire partial uploads untouched for UPLOAD_TTL: their staged files are removed."""
+    cutoff = (now or utcnow()) - timedelta(seconds=current_app.config["UPLOAD_TTL"])
+    stale = db.session.execute(
+        db.select(Video.session_id, Video.video_id)
+        .filter(Video.status == "receiving", Video.received_chunks > 0, Video.updated_at < cutoff)
+    ).all()
+    expired = []
+    for session_id, video_id in stale:
+        session = db.session.get(StudySession, session_id)
+        with lock_video(session, video_id) as video:
+            if video.status != "receiving" or video.updated_at >= cutoff:
+                continue
+            VideoStaging(current_app.config["DATA_DIR"], video.id).remove()
+            _running_hashes.pop(video.id, None)
+            db.session.execute(db.delete(VideoChunk).filter_by(video_pk=video.id))
+            video.status = "expired"
+            video.appended_chunks = video.appended_bytes = 0
+            expired.append((session_id, video_id))
+    return expired

@@ -1,0 +1,44 @@
+"""Finding and locking the row of one video of a recording session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models.sessions import StudySession
+from ..models.uploads import Video
+from .locks import keyed_lock
+
+
+def find_video(session_id: str, video_id: str, *, for_update: bool = False) -> Video | None:
+    query = db.select(Video).filter_by(session_id=session_id, video_id=video_id)
+    if for_update:
+        query = query.with_for_update()
+    return db.session.scalar(query)
+
+
+@contextmanager
+def lock_video(session: StudySession, video_id: str) -> Iterator[Video]:
+    """The video's row, created if new, locked in this process and (PostgreSQL) in the
+    database; committed when the block ends, rolled back if it raises."""
+    session_id = session.id
+    with keyed_lock(("video", session_id, video_id)):
+        try:
+            video = find_video(session_id, video_id, for_update=True)
+            if video is None:
+                video = Video(session_id=session_id, video_id=video_id,
+                              video_type=session.video_type or "recording")
+                db.session.add(video)
+                try:
+                    db.session.flush()
+                except IntegrityError:  # another process created it first
+                    db.session.rollback()
+                    video = find_video(session_id, video_id, for_update=True)
+            yield video
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise

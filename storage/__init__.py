@@ -1,0 +1,80 @@
+"""Where the service keeps files: one small interface (``Storage``) and its backends.
+
+``create_storage`` picks the backend from the settings; nothing else needs to know which
+one runs. Keys are built by the caller from validated parts (see ``validate_key``).
+"""
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from .base import (
+    CHUNK_SIZE,
+    ByteChunks,
+    InvalidKey,
+    ObjectInfo,
+    ObjectNotFound,
+    PresignedUpload,
+    Storage,
+    StorageError,
+    TooLarge,
+    validate_key,
+)
+from .local import LocalStorage
+from .s3 import S3Storage
+from .signing import ExpiredSignature, SignatureError, UploadPolicy, verify_download
+
+__all__ = [
+    "CHUNK_SIZE",
+    "ByteChunks",
+    "ExpiredSignature",
+    "InvalidKey",
+    "LocalStorage",
+    "ObjectInfo",
+    "ObjectNotFound",
+    "PresignedUpload",
+    "S3Storage",
+    "SignatureError",
+    "Storage",
+    "StorageError",
+    "TooLarge",
+    "UploadPolicy",
+    "create_storage",
+    "validate_key",
+    "verify_download",
+]
+
+
+def _required(settings: Mapping, name: str):
+    value = settings.get(name)
+    if value is None or value == "":
+        raise ValueError(f"{name} must be set for STORAGE_BACKEND={settings.get('STORAGE_BACKEND')!r}")
+    return value
+
+
+def create_storage(settings: Mapping) -> Storage:
+    """Build the store that ``settings["STORAGE_BACKEND"]`` names (``"local"`` or ``"s3"``).
+
+    local: ``LOCAL_STORAGE_ROOT``, ``SIGNING_KEY`` (bytes or str) and ``BASE_URL`` (a callable
+    returning the public base URL, for presigned URLs). s3: ``S3_BUCKET`` and optionally
+    ``S3_PREFIX``, ``S3_REGION``, ``S3_ENDPOINT_URL``, ``S3_CREATE_BUCKET``.
+    """
+    backend = settings.get("STORAGE_BACKEND")
+    if backend == "local":
+        signing_key = _required(settings, "SIGNING_KEY")
+        return LocalStorage(
+            Path(_required(settings, "LOCAL_STORAGE_ROOT")),
+            signing_key.encode() if isinstance(signing_key, str) else signing_key,
+            _required(settings, "BASE_URL"),
+        )
+    if backend == "s3":
+        create_bucket = settings.get("S3_CREATE_BUCKET") or False
+        if not isinstance(create_bucket, bool):
+            raise ValueError(f"S3_CREATE_BUCKET must be a bool, got {create_bucket!r}")
+        return S3Storage(
+            _required(settings, "S3_BUCKET"),
+            prefix=settings.get("S3_PREFIX") or "",
+            region=settings.get("S3_REGION") or None,
+            endpoint_url=settings.get("S3_ENDPOINT_URL") or None,
+            create_bucket=create_bucket,
+        )
+    raise ValueError(f"STORAGE_BACKEND must be 'local' or 's3', got {backend!r}")

@@ -1,0 +1,96 @@
+"""Durable all-or-nothing file writes: a final name only ever names a complete file."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Self
+
+from .base import StorageError
+
+_CREATE_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+
+
+@contextmanager
+def _as_storage_error(action: str, path: Path) -> Iterator[None]:
+    try:
+        yield
+    except OSError as exc:
+        raise StorageError(f"cannot {action} {path}: {exc.strerror or exc}") from exc
+
+
+def temp_name(final_name: str) -> str:
+    """``.<name>.tmp-<random>``: hidden, unique, and within the 255-byte name limit."""
+    return f".{final_name[:200]}.tmp-{secrets.token_hex(8)}"
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class AtomicFile:
+    """A file written under a temporary name in its final folder, renamed into place on commit.
+
+    Use it as a context manager: leaving the block normally commits (flush, fsync,
+    ``os.replace``, fsync of the folder); leaving it with an exception removes the temporary
+    file. Failures of the file system raise StorageError; nothing else is translated.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.temp_path = path.with_name(temp_name(path.name))
+        with _as_storage_error("create a file for", path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.temp_path, _CREATE_NEW, 0o666)
+
+    def write(self, data: bytes) -> None:
+        with _as_storage_error("write", self.path):
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self._fd, view) :]
+
+    def commit(self) -> None:
+        try:
+            with _as_storage_error("save", self.path):
+                os.fsync(self._fd)
+                self._close()
+                os.replace(self.temp_path, self.path)
+                _fsync_dir(self.path.parent)
+        except BaseException:
+            self.discard()
+            raise
+
+    def discard(self) -> None:
+        self._close()
+        self.temp_path.unlink(missing_ok=True)
+
+    def _close(self) -> None:
+        if self._fd >= 0:
+            fd, self._fd = self._fd, -1
+            os.close(fd)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.discard()
+
+
+def move_into_place(source: Path, path: Path) -> None:
+    """Durably rename ``source`` (on the same file system) to ``path``."""
+    with _as_storage_error("move a file to", path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(source, "rb") as file:
+            os.fsync(file.fileno())
+        os.replace(source, path)
+        _fsync_dir(path.parent)

@@ -1,0 +1,71 @@
+"""What only the S3 backend does, against moto's S3 server."""
+
+import boto3
+import pytest
+
+from storage import S3Storage, StorageError, TooLarge
+
+from .streams import GeneratedStream, MiB, StreamBroke
+
+
+@pytest.fixture
+def client(moto_endpoint):
+    return boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
+
+
+def unprefixed(s3, moto_endpoint):
+    """The same bucket seen without the store's prefix."""
+    return S3Storage(s3.bucket, endpoint_url=moto_endpoint)
+
+
+def test_objects_live_under_the_prefix(s3_storage, moto_endpoint):
+    s3_storage.put_bytes("a/b.txt", b"x")
+
+    assert [info.key for info in unprefixed(s3_storage, moto_endpoint).list("")] == ["tenant/a/b.txt"]
+
+
+@pytest.mark.parametrize(
+    ("stream", "error"),
+    [
+        (GeneratedStream(20 * MiB), TooLarge),
+        (GeneratedStream(20 * MiB, fail_after=12 * MiB), StreamBroke),
+    ],
+    ids=["too-large", "stream-broke"],
+)
+def test_an_interrupted_multipart_upload_is_aborted(s3_storage, client, stream, error):
+    with pytest.raises(error):
+        s3_storage.put_stream("rec/big.bin", stream, max_bytes=15 * MiB)
+
+    assert client.list_multipart_uploads(Bucket=s3_storage.bucket).get("Uploads", []) == []
+    assert client.list_objects_v2(Bucket=s3_storage.bucket).get("Contents", []) == []
+
+
+def test_an_explicit_content_type_wins_over_the_extension(s3_storage):
+    assert s3_storage.put_bytes("a/b.txt", b"x", "application/json").content_type == "application/json"
+    assert s3_storage.put_bytes("a/c.txt", b"x").content_type == "text/plain"
+
+
+def test_list_skips_keys_that_are_not_valid_keys(s3_storage, client):
+    s3_storage.put_bytes("a/b.txt", b"x")
+    for odd in ["tenant/a/", "tenant/a/with space.txt", "tenant/a/.hidden"]:
+        client.put_object(Bucket=s3_storage.bucket, Key=odd, Body=b"x")
+
+    assert [info.key for info in s3_storage.list("a/")] == ["a/b.txt"]
+
+
+def test_creating_an_existing_bucket_is_fine(s3_storage, moto_endpoint):
+    S3Storage(s3_storage.bucket, endpoint_url=moto_endpoint, create_bucket=True).check()
+
+
+def test_check_fails_for_a_missing_bucket(moto_endpoint):
+    with pytest.raises(StorageError, match="'no-such-bucket' is not usable"):
+        S3Storage("no-such-bucket", endpoint_url=moto_endpoint).check()
+
+
+def test_errors_of_the_store_become_storage_errors(moto_endpoint):
+    s3 = S3Storage("no-such-bucket", endpoint_url=moto_endpoint)
+
+    with pytest.raises(StorageError, match="NoSuchBucket"):
+        s3.put_bytes("a.txt", b"x")
+    with pytest.raises(StorageError, match="NoSuchBucket"):
+        list(s3.list(""))

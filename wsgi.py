@@ -1,0 +1,5 @@
+"""Gunicorn entry point: ``gunicorn -k gevent -w 1 wsgi:app``."""
+
+from facial_backend import create_app
+
+app = create_app()
