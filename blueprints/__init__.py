@@ -1,9 +1,18 @@
 """HTTP routes and Socket.IO handlers, one module per resource."""
 
+import importlib
+
 from flask import Flask
+
+# Each module has a Blueprint named ``bp``; one line per module.
+BLUEPRINT_MODULES = (
+    "health",
+    "docs",
+    "auth",
+    "recording_app",
+)
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import docs, health, recording_app
-    for module in (health, docs, recording_app):
-        app.register_blueprint(module.bp)
+    for name in BLUEPRINT_MODULES:
+        app.register_blueprint(importlib.import_module(f"{__name__}.{name}").bp)
