@@ -107,7 +107,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SECRET_KEY", str, None,
             "Signs tokens and local presigned URLs. Default: random, kept in DATA_DIR/.secret_key."),
     Setting("DATABASE_URL", parse_url("sqlite", "postgresql", "postgresql+psycopg"), None,
-            "SQLAlchemy URL. Default: sqlite file DATA_DIR/service.db."),
+            "SQLAlchemy URL. Default: sqlite file DATA_DIR/.db/service.db."),
     Setting("REDIS_URL", parse_url("redis", "rediss", "unix"), None,
             "Redis for cross-process Socket.IO fan-out, presence and live state."),
     Setting("LOG_LEVEL", parse_choice("debug", "info", "warning", "error"), "info", "Log level."),
@@ -196,9 +196,12 @@ def _derive(values: dict[str, Any]) -> None:
     if values["LOCAL_STORAGE_ROOT"] is None:
         values["LOCAL_STORAGE_ROOT"] = str(data_dir)
     if values["DATABASE_URL"] is None:
-        values["DATABASE_URL"] = f"sqlite:///{data_dir / 'service.db'}"
+        # A dot folder: never addressable as a storage key, though the local store shares DATA_DIR.
+        values["DATABASE_URL"] = f"sqlite:///{data_dir / '.db' / 'service.db'}"
     elif values["DATABASE_URL"].startswith("postgresql://"):
         values["DATABASE_URL"] = "postgresql+psycopg://" + values["DATABASE_URL"][len("postgresql://"):]
+    if values["SECRET_KEY"] is not None and len(values["SECRET_KEY"]) < 32:
+        raise ConfigError("SECRET_KEY must be at least 32 characters (it signs tokens and URLs)")
     if values["STORAGE_BACKEND"] == "s3" and not values["S3_BUCKET"]:
         raise ConfigError("S3_BUCKET is required when STORAGE_BACKEND=s3")
     if values["STT_ENGINE"] == "http" and not values["STT_HTTP_URL"]:

@@ -44,6 +44,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     Path(settings["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+    if settings["DATABASE_URL"].startswith("sqlite:///"):
+        Path(settings["DATABASE_URL"][len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
 
     configure_logging(app)
     register_error_handlers(app)

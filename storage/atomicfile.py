@@ -22,7 +22,7 @@ def _as_storage_error(action: str, path: Path) -> Iterator[None]:
         raise StorageError(f"cannot {action} {path}: {exc.strerror or exc}") from exc
 
 
-def temp_name(final_name: str) -> str:
+def _temp_name(final_name: str) -> str:
     """``.<name>.tmp-<random>``: hidden, unique, and within the 255-byte name limit."""
     return f".{final_name[:200]}.tmp-{secrets.token_hex(8)}"
 
@@ -38,14 +38,14 @@ def _fsync_dir(directory: Path) -> None:
 class AtomicFile:
     """A file written under a temporary name in its final folder, renamed into place on commit.
 
-    Use it as a context manager: leaving the block normally commits (flush, fsync,
+    Use it as a context manager: leaving the block normally commits (fsync of the file,
     ``os.replace``, fsync of the folder); leaving it with an exception removes the temporary
     file. Failures of the file system raise StorageError; nothing else is translated.
     """
 
     def __init__(self, path: Path):
         self.path = path
-        self.temp_path = path.with_name(temp_name(path.name))
+        self.temp_path = path.with_name(_temp_name(path.name))
         with _as_storage_error("create a file for", path):
             path.parent.mkdir(parents=True, exist_ok=True)
             self._fd = os.open(self.temp_path, _CREATE_NEW, 0o666)

@@ -69,21 +69,23 @@ class _FullReads:
 
     def __init__(self, stream: BinaryIO, max_bytes: int | None):
         self._pieces = read_pieces(stream, max_bytes)
-        self._buffer = bytearray()
+        self._rest = b""
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int | None = -1) -> bytes:
-        while size is None or size < 0 or len(self._buffer) < size:
-            piece = next(self._pieces, b"")
+        wanted = -1 if size is None else size
+        parts, have = [], 0
+        while wanted < 0 or have < wanted:
+            piece, self._rest = self._rest or next(self._pieces, b""), b""
             if not piece:
                 break
-            self._buffer += piece
-        end = len(self._buffer) if size is None or size < 0 else size
-        data = bytes(self._buffer[:end])
-        del self._buffer[:end]
-        return data
+            if 0 <= wanted < have + len(piece):
+                piece, self._rest = piece[: wanted - have], piece[wanted - have :]
+            parts.append(piece)
+            have += len(piece)
+        return b"".join(parts)
 
 
 def _read_body(body: StreamingBody, key: str) -> Iterator[bytes]:
@@ -147,6 +149,8 @@ class S3Storage(Storage):
         except ClientError as exc:
             if _error_code(exc) != "BucketAlreadyOwnedByYou":
                 raise StorageError(f"S3 could not create bucket {self.bucket!r}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"S3 could not create bucket {self.bucket!r}: {exc}") from exc
 
     def _object_key(self, key: str) -> str:
         return self.prefix + validate_key(key)
@@ -240,9 +244,7 @@ class S3Storage(Storage):
         return self._list(self.prefix + validate_prefix(prefix))
 
     def _list(self, object_prefix: str) -> Iterator[ObjectInfo]:
-        pages = self._client.get_paginator("list_objects_v2").paginate(
-            Bucket=self.bucket, Prefix=object_prefix
-        )
+        pages = self._client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=object_prefix)
         with _s3_errors("list", object_prefix):
             for page in pages:
                 for item in page.get("Contents", []):

@@ -31,11 +31,16 @@ class LiveServer:
              "-b", f"fd://{fd}", "--graceful-timeout", "5", "wsgi:app"],
             cwd=ROOT, env=env, pass_fds=(fd,), stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True)
+        # Only gunicorn keeps the socket: if it dies, clients are refused instead of queued.
+        self.listener.close()
 
     def wait_ready(self, timeout: float = 60) -> None:
         """The first request waits in the socket's backlog until the app is loaded."""
-        response = requests.get(self.base_url + "/livez", timeout=timeout)
-        response.raise_for_status()
+        try:
+            response = requests.get(self.base_url + "/livez", timeout=timeout)
+            response.raise_for_status()
+        except requests.RequestException as exc:
+            raise RuntimeError(f"gunicorn did not start: {exc}\n{self.log_text()[-3000:]}") from None
 
     def kill(self) -> None:
         """SIGKILL the whole process group, as a crash would."""
@@ -50,7 +55,6 @@ class LiveServer:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill()
-        self.listener.close()
         self._log.close()
 
     def log_text(self) -> str:

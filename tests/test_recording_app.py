@@ -309,3 +309,18 @@ def test_download_video_needs_operator_and_supports_range(client, app, make_user
     with client.get(url, headers={**headers, "Range": "bytes=10-19"}) as partial:
         assert partial.status_code == 206 and partial.data == data[10:20]
     assert client.get(f"/api/session/{session_id}/videos/nope", headers=headers).status_code == 404
+
+
+def test_bytes_written_by_an_unacknowledged_request_are_cut_off(client, app):
+    """A process that died between writing a chunk and committing it leaves extra bytes."""
+    session_id = create_session(client)
+    post_chunk(client, session_id, "v", 0, 3, b"zero-")
+    post_chunk(client, session_id, "v", 1, 3, b"one-")
+    staged = next((Path(app.config["DATA_DIR"]) / ".staging" / "videos").iterdir()) / "data.part"
+    with open(staged, "ab") as part:
+        part.write(b"GARBAGE-FROM-A-DEAD-REQUEST")
+    response = post_chunk(client, session_id, "v", 2, 3, b"two")
+    assert response.json["status"] == "video_complete"
+    assert stored_video(app, session_id, "v") == b"zero-one-two"
+    status = client.get(f"/api/upload/status?session_id={session_id}&video_id=v").json
+    assert status["sha256"] == hashlib.sha256(b"zero-one-two").hexdigest()

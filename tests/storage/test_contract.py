@@ -248,9 +248,7 @@ def test_list_rejects_invalid_prefixes(storage, prefix):
 def test_presigned_download_serves_the_object(storage):
     storage.put_bytes("rec/voice.m4a", b"audio bytes", "audio/mp4")
 
-    url = storage.presigned_download(
-        "rec/voice.m4a", expires_in=300, filename="Visit 1.m4a", content_type="audio/mp4"
-    )
+    url = storage.presigned_download("rec/voice.m4a", expires_in=300, filename="Visit 1.m4a", content_type="audio/mp4")
 
     if storage.name == "s3":
         response = requests.get(url, timeout=10)

@@ -2,8 +2,10 @@
 
 import boto3
 import pytest
+import requests
 
 from storage import S3Storage, StorageError, TooLarge
+from storage.s3 import _FullReads
 
 from .streams import GeneratedStream, MiB, StreamBroke
 
@@ -69,3 +71,28 @@ def test_errors_of_the_store_become_storage_errors(moto_endpoint):
         s3.put_bytes("a.txt", b"x")
     with pytest.raises(StorageError, match="NoSuchBucket"):
         list(s3.list(""))
+
+
+def test_short_reads_of_a_stream_are_joined_into_full_parts():
+    reader = _FullReads(GeneratedStream(9 * MiB, max_read=100_000), None)
+
+    assert len(reader.read(8 * MiB)) == 8 * MiB
+    assert len(reader.read(8 * MiB)) == MiB
+    assert reader.read(8 * MiB) == b""
+
+
+@pytest.mark.parametrize(
+    ("filename", "disposition"),
+    [
+        ("visit 1.m4a", 'attachment; filename="visit 1.m4a"'),
+        ('say "hi".m4a', "attachment; filename=\"say _hi_.m4a\"; filename*=UTF-8''say%20%22hi%22.m4a"),
+        ("Visité\r\n.m4a", "attachment; filename=\"Visit___.m4a\"; filename*=UTF-8''Visit%C3%A9%0D%0A.m4a"),
+    ],
+)
+def test_download_file_names_are_safe_in_the_header(s3_storage, filename, disposition):
+    s3_storage.put_bytes("rec/a.m4a", b"audio")
+
+    response = requests.get(s3_storage.presigned_download("rec/a.m4a", expires_in=60, filename=filename), timeout=10)
+
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == disposition

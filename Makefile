@@ -1,0 +1,50 @@
+# The service's commands. `make run` and `make test` are all a new user needs.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := wsgi
+
+.PHONY: install install-dev install-stt run migrate test lint bench clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.run-deps: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.run-deps $@
+
+install: $(VENV)/.run-deps
+
+install-dev: $(VENV)/.dev-deps
+
+install-stt: $(VENV)/.dev-deps
+	$(PY) -m pip install --quiet -r requirements-stt.txt
+
+## Apply the database migrations (SQLite under data/ unless DATABASE_URL is set).
+migrate: install
+	$(PY) -m flask db upgrade heads
+
+## Start the service: gunicorn, gevent worker, one process, on HOST:PORT; settings from the environment.
+run: migrate
+	$(VENV)/bin/gunicorn -k gevent -w 1 -b $(HOST):$(PORT) --access-logfile - wsgi:app
+
+## The test suite (SQLite and local storage unless DATABASE_URL / TEST_STORAGE_BACKEND=s3 say otherwise).
+test: install-dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+
+## Benchmarks (bench/README.md); BENCH_ARGS selects scenarios, e.g. BENCH_ARGS="chunk_upload --quick".
+bench: install-dev
+	$(PY) -m bench.run $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
