@@ -18,6 +18,7 @@ from .config import SETTINGS, ensure_secret_key, load_settings
 from .errors import register_error_handlers
 from .extensions import db, migrate, sock, socketio
 from .logs import configure_logging
+from .request_class import ServiceRequest
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 _SETTING_NAMES = {setting.name for setting in SETTINGS}
@@ -35,6 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     ensure_secret_key(settings)
 
     app = Flask(__name__, static_folder=None)
+    app.request_class = ServiceRequest
     app.config.update(settings)
     app.config.update({k: v for k, v in config.items() if k not in _SETTING_NAMES})
     app.config.update(

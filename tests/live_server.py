@@ -25,7 +25,7 @@ class LiveServer:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         fd = self.listener.fileno()
-        self._log = open(log_path, "ab")
+        self._log = open(log_path, "ab")  # noqa: SIM115 (open for the process lifetime; closed in stop)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", str(workers),
              "-b", f"fd://{fd}", "--graceful-timeout", "5", "wsgi:app"],

@@ -59,7 +59,8 @@ def test_tokens_are_verified(client, app, make_user):
     assert operator_get(client, f"Bearer {token}").status_code == 404  # passes auth
     assert operator_get(client, "Bearer not-a-jwt").json["detail"] == "Could not validate credentials"
     assert operator_get(client, f"Basic {token}").status_code == 401
-    forged = jwt.encode({"sub": "op", "exp": 4102444800}, "another-secret-that-is-also-32-bytes-long", algorithm="HS256")
+    forged = jwt.encode({"sub": "op", "exp": 4102444800}, "another-secret-of-32-bytes-or-more",
+                        algorithm="HS256")
     assert operator_get(client, f"Bearer {forged}").status_code == 401
     expired = jwt.encode({"sub": "op", "exp": 1}, SECRET, algorithm="HS256")
     response = operator_get(client, f"Bearer {expired}")
@@ -101,7 +102,8 @@ def test_users_create_cli(runner, client):
     result = runner.invoke(args=["users", "create", "ana", "--role", "operator"],
                            input="pw-secret\npw-secret\n")
     assert result.exit_code == 0 and "created ana (operator)" in result.output
-    again = runner.invoke(args=["users", "create", "ana", "--role", "operator"], input="pw-secret\npw-secret\n")
+    again = runner.invoke(args=["users", "create", "ana", "--role", "operator"],
+                          input="pw-secret\npw-secret\n")
     assert again.exit_code != 0 and "already exists" in again.output
     response = client.post("/api/v1/auth/token", data={"username": "ana", "password": "pw-secret"})
     assert response.status_code == 200

@@ -16,8 +16,8 @@ def test_migrated_database_matches_models(app):
 
 
 def test_downgrade_to_base_and_up_again(tmp_path):
-    app = create_app({"DATA_DIR": str(tmp_path), "SECRET_KEY": "migration-test-secret-key-0123456789", "REDIS_URL": None,
-                      "DATABASE_URL": f"sqlite:///{tmp_path}/m.db"})
+    app = create_app({"DATA_DIR": str(tmp_path), "SECRET_KEY": "migration-test-secret-key-0123456789",
+                      "REDIS_URL": None, "DATABASE_URL": f"sqlite:///{tmp_path}/m.db"})
     with app.app_context():
         flask_migrate.upgrade(directory=MIGRATIONS_DIR, revision="heads")
         flask_migrate.downgrade(directory=MIGRATIONS_DIR, revision="base")
