@@ -33,7 +33,7 @@ migrate: install
 
 ## Start the service: gunicorn, gevent worker, one process, on HOST:PORT; settings from the environment.
 run: migrate
-	$(VENV)/bin/gunicorn -k gevent -w 1 -b $(HOST):$(PORT) --access-logfile - wsgi:app
+	$(VENV)/bin/gunicorn -k gevent -w 1 -b $(HOST):$(PORT) wsgi:app
 
 ## The test suite (SQLite and local storage unless DATABASE_URL / TEST_STORAGE_BACKEND=s3 say otherwise).
 test: install-dev
