@@ -10,6 +10,8 @@ BLUEPRINT_MODULES = (
     "docs",
     "auth",
     "recording_app",
+    "recordings",
+    "storage_links",
 )
 
 

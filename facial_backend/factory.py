@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask, request
 from flask_cors import CORS
+from socketio import RedisManager
 from sqlalchemy import event
 
 import storage
@@ -22,6 +23,7 @@ from .request_class import ServiceRequest
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 _SETTING_NAMES = {setting.name for setting in SETTINGS}
+SOCKETIO_CHANNEL = "facial-backend-socketio"
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -76,10 +78,13 @@ def _init_extensions(app: Flask) -> None:
     origins = list(app.config["CORS_ORIGINS"])
     CORS(app, origins="*" if origins == ["*"] else origins,
          expose_headers=["X-Request-ID", "Content-Range", "Accept-Ranges"])
+    # The manager is passed explicitly: Flask-SocketIO keeps the options of an earlier
+    # init_app, so an app without Redis would otherwise inherit a previous app's queue.
+    redis_url = app.config["REDIS_URL"]
     socketio.init_app(
         app,
         async_mode="gevent",
-        message_queue=app.config["REDIS_URL"],
+        client_manager=RedisManager(redis_url, channel=SOCKETIO_CHANNEL) if redis_url else None,
         cors_allowed_origins="*" if origins == ["*"] else origins,
         max_http_buffer_size=app.config["SOCKET_MAX_PAYLOAD"],
         ping_interval=25,

@@ -7,6 +7,7 @@ The whole suite runs on the S3 backend with TEST_STORAGE_BACKEND=s3.
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from facial_backend import create_app
 from facial_backend.extensions import db, socketio
 from facial_backend.factory import MIGRATIONS_DIR
 from tests.live_server import LiveServer
+from tests.worker_process import WorkerProcess
 
 SECRET = "test-secret-key-that-is-long-enough-for-hs256"
 AWS_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
@@ -159,6 +161,23 @@ def live_server_factory(app, app_settings, tmp_path):
 @pytest.fixture
 def live_server(live_server_factory) -> LiveServer:
     return live_server_factory()
+
+
+@pytest.fixture
+def worker_process(app_settings, tmp_path):
+    """Start ``flask stt worker`` processes with the test's settings plus ``env``."""
+    started: list[WorkerProcess] = []
+
+    def start(env: dict[str, str], *args: str) -> WorkerProcess:
+        full_env = {**os.environ, **AWS_ENV, **app_settings, "LOG_LEVEL": "info", **env}
+        command = [str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "stt", "worker", *args]
+        process = WorkerProcess(command, full_env, tmp_path / f"worker-{len(started)}.log")
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.kill()
 
 
 def data_files(root: Path) -> list[str]:

@@ -1,6 +1,8 @@
 """Every model module, imported so the metadata (and alembic) sees all tables."""
 
+from .recordings import Recording, RecordingStatusChange  # noqa: F401
 from .sessions import StudySession
+from .stt_jobs import SttJob  # noqa: F401
 from .uploads import Video, VideoChunk
 from .users import User
 

@@ -1,0 +1,98 @@
+"""The engine interface and the choice of engine by ``STT_ENGINE``.
+
+Every engine has a ``name`` and ``transcribe(data, *, filename, content_type, on_segment)``
+returning a ``Transcript`` or raising one of ``errors``. ``on_segment(segment)`` is called for
+each segment as the engine produces it (the local engine: while it runs; the http engine:
+once the answer is in).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from .errors import EngineDisabled, PermanentError
+from .result import Segment, Transcript
+
+log = logging.getLogger(__name__)
+
+SegmentCallback = Callable[[Segment], None]
+FAKE_TEXT = "this is a fake transcript"
+LOCAL_PACKAGES = ("faster_whisper", "ctranslate2", "av", "numpy")
+
+
+class Engine(Protocol):
+    name: str
+
+    def transcribe(self, data: bytes, *, filename: str = "audio", content_type: str | None = None,
+                   on_segment: SegmentCallback | None = None) -> Transcript: ...
+
+
+class NoneEngine:
+    """No transcription: every job is skipped."""
+
+    name = "none"
+
+    def __init__(self, reason: str = "STT_ENGINE=none"):
+        self.reason = reason
+
+    def transcribe(self, data: bytes, **_: Any) -> Transcript:
+        raise EngineDisabled(f"transcription is disabled ({self.reason})")
+
+
+class FakeEngine:
+    """Tests only: the same text for any non-empty file, in one segment."""
+
+    name = "fake"
+
+    def transcribe(self, data: bytes, *, on_segment: SegmentCallback | None = None,
+                   **_: Any) -> Transcript:
+        if not data:
+            raise PermanentError("empty audio file")
+        segment = Segment(0.0, 1.0, FAKE_TEXT)
+        if on_segment:
+            on_segment(segment)
+        return Transcript(text=FAKE_TEXT, engine=self.name, language="en", confidence=1.0,
+                          duration=1.0, segments=(segment,))
+
+
+def missing_local_packages() -> list[str]:
+    """The packages of requirements-stt.txt that are not installed (checked without importing)."""
+    return [name for name in LOCAL_PACKAGES if not _installed(name)]
+
+
+def _installed(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def effective_engine_name(config: Mapping[str, Any]) -> str:
+    """``STT_ENGINE``, except ``none`` for ``local`` when its packages are missing."""
+    name = config["STT_ENGINE"]
+    if name == "local" and missing_local_packages():
+        return "none"
+    return name
+
+
+def create_engine(config: Mapping[str, Any]) -> Engine:
+    """Build (and for ``local``, load) the configured engine; may raise ``ModelError``."""
+    name = config["STT_ENGINE"]
+    if name == "local":
+        missing = missing_local_packages()
+        if missing:
+            log.warning("STT_ENGINE=local but %s not installed (pip install -r "
+                        "requirements-stt.txt); transcription runs as 'none'", ", ".join(missing))
+            return NoneEngine("STT_ENGINE=local without requirements-stt.txt")
+        from .local_engine import LocalEngine
+        return LocalEngine(config.get("STT_MODEL_DIR"), config["STT_CPU_THREADS"])
+    if name == "http":
+        from .http_engine import HttpEngine
+        return HttpEngine(config["STT_HTTP_URL"], token=config.get("STT_HTTP_TOKEN"),
+                          model=config["STT_HTTP_MODEL"], timeout=config["STT_HTTP_TIMEOUT"])
+    if name == "fake":
+        return FakeEngine()
+    return NoneEngine()
