@@ -10,6 +10,8 @@ BLUEPRINT_MODULES = (
     "docs",
     "auth",
     "recording_app",
+    "live_http",
+    "live_socket",
     "recordings",
     "storage_links",
 )

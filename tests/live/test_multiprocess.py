@@ -1,0 +1,65 @@
+"""Two gunicorn processes sharing the database and the machine's Redis: the evaluator on one,
+the client on the other, and the whole flow still works (rooms per user, Redis message queue)."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from tests.live.conftest import REDIS_URL, WAIT_S
+
+pytestmark = pytest.mark.live
+
+
+@pytest.fixture
+def two_servers(live_server_factory):
+    env = {"REDIS_URL": REDIS_URL, "SESSION_GRACE_SECONDS": "1"}
+    return live_server_factory(env), live_server_factory(env)
+
+
+def test_evaluator_and_client_on_different_processes(two_servers, sockets, demo_users):
+    one, other = two_servers
+    client = sockets(other.base_url, demo_users["client1"])
+    client.register("client1", "client", "webrtc")
+    listed = requests.get(f"{one.base_url}/api/clients?package=webrtc", timeout=WAIT_S).json()
+    assert [c["id"] for c in listed["clients"]] == ["client1"]
+
+    evaluator = sockets(one.base_url, demo_users["evaluator1"])
+    evaluator.register("evaluator1", "evaluator", "webrtc")
+    evaluator.emit("start_session", {"clientId": "client1"})
+    session_id = evaluator.wait("session_started")["sessionId"]
+    assert client.wait("session_started") == {"sessionId": session_id, "evaluatorId": "evaluator1",
+                                              "evaluatorName": "Evaluator One"}
+
+    evaluator.emit("webrtc_signal", {"targetUserId": "client1", "signal": {"type": "offer", "sdp": "o"}})
+    for i in range(200):
+        evaluator.emit("webrtc_signal", {"targetUserId": "client1", "signal": {"candidate": str(i)}})
+    assert client.wait("webrtc_signal")["signal"] == {"type": "offer", "sdp": "o"}
+    assert [client.wait("webrtc_signal")["signal"]["candidate"] for _ in range(200)] == \
+        [str(i) for i in range(200)]
+    client.emit("webrtc_signal", {"targetUserId": "evaluator1", "signal": {"type": "answer", "sdp": "a"}})
+    assert evaluator.wait("webrtc_signal") == {"fromUserId": "client1",
+                                               "signal": {"type": "answer", "sdp": "a"}}
+
+    evaluator.emit("image_update", {"imageIndex": 0, "imageUrl": "u0", "sentAt": 11})
+    assert client.wait("image_update") == {"imageIndex": 0, "imageUrl": "u0", "sentAt": 11}
+    client.emit("image_ack", {"sentAt": 11, "receivedAt": 12})
+    assert evaluator.wait("image_ack") == {"sentAt": 11, "receivedAt": 12}
+
+    evaluator.emit("end_session")
+    assert evaluator.wait("session_ended") == {}
+    assert client.wait("session_ended") == {}
+
+
+def test_client_leaving_on_another_process_reaches_the_evaluator(two_servers, sockets, demo_users):
+    one, other = two_servers
+    client = sockets(other.base_url)
+    client.register("client2", "client")
+    evaluator = sockets(one.base_url)
+    evaluator.register("evaluator2", "evaluator")
+    evaluator.emit("start_session", {"clientId": "client2"})
+    session_id = evaluator.wait("session_started")["sessionId"]
+    client.wait("session_started")
+    client.close()
+    assert evaluator.wait("session_suspended")["sessionId"] == session_id
+    assert evaluator.wait("session_ended", timeout=5) == {}

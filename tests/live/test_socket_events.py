@@ -1,0 +1,277 @@
+"""Every Socket.IO event of ORIGINS A.2 and every refusal, with Flask-SocketIO's test client."""
+
+from __future__ import annotations
+
+import pytest
+
+from facial_backend.extensions import db, socketio
+from facial_backend.models.live import LiveConnection, LiveMember
+from facial_backend.models.sessions import StudySession
+
+
+class Peer:
+    """A Flask-SocketIO test client with helpers to read what it received."""
+
+    def __init__(self, app, client, **kwargs):
+        self.tc = socketio.test_client(app, flask_test_client=client, **kwargs)
+
+    def emit(self, name, *args):
+        self.tc.emit(name, *args)
+
+    def received(self, skip=("clients_updated",)) -> list[tuple[str, object]]:
+        return [(m["name"], m["args"][0] if m["args"] else None)
+                for m in self.tc.get_received() if m["name"] not in skip]
+
+    def register(self, user_id, role, package="socketio"):
+        self.emit("register", {"userId": user_id, "role": role, "package": package})
+        assert ("registered", {"userId": user_id, "role": role, "package": package}) in self.received()
+
+
+@pytest.fixture
+def peers(app, client):
+    made = []
+
+    def make(**kwargs) -> Peer:
+        peer = Peer(app, client, **kwargs)
+        made.append(peer)
+        return peer
+    yield make
+    for peer in made:
+        if peer.tc.is_connected():
+            peer.tc.disconnect()
+
+
+@pytest.fixture
+def pair(peers, demo_users):
+    evaluator, client = peers(), peers()
+    client.register("client1", "client")
+    evaluator.register("evaluator1", "evaluator")
+    return evaluator, client
+
+
+def start(evaluator, client, client_id="client1"):
+    evaluator.emit("start_session", {"clientId": client_id})
+    [(name, mine)] = evaluator.received()
+    [(name2, theirs)] = client.received()
+    assert name == name2 == "session_started"
+    return mine, theirs
+
+
+def error_codes(peer) -> list[str]:
+    return [data["code"] for name, data in peer.received() if name == "error"]
+
+
+def test_register_broadcasts_clients_updated(peers):
+    watcher, client = peers(), peers()
+    client.emit("register", {"userId": "client1", "role": "client", "package": "webrtc"})
+    assert watcher.received(skip=()) == [("clients_updated", {"clients": ["client1"]})]
+    client.tc.disconnect()
+    assert watcher.received(skip=()) == [("clients_updated", {"clients": []})]
+
+
+def test_session_lifecycle_with_asymmetric_payloads(app, pair):
+    evaluator, client = pair
+    mine, theirs = start(evaluator, client)
+    session_id = mine["sessionId"]
+    assert session_id.startswith("sess_") and mine == {"sessionId": session_id, "clientId": "client1"}
+    assert theirs == {"sessionId": session_id, "evaluatorId": "evaluator1", "evaluatorName": "Evaluator One"}
+    with app.app_context():
+        row = db.session.get(StudySession, session_id)
+        assert (row.kind, row.status, row.evaluator_id, row.client_id, row.package) == \
+            ("live", "active", "evaluator1", "client1", "socketio")
+
+    evaluator.emit("image_update", {"imageIndex": 1, "imageUrl": "https://i/1", "signedUrl": "s1",
+                                    "sentAt": 1000})
+    evaluator.emit("image_update", {"imageIndex": 2, "imageUrl": "https://i/2", "signedUrl": ""})
+    [(_, first), (_, second)] = client.received()
+    assert first == {"imageIndex": 1, "imageUrl": "https://i/1", "signedUrl": "s1", "sentAt": 1000}
+    assert set(second) == {"imageIndex", "imageUrl", "sentAt"} and second["sentAt"] > 1.6e12
+    client.emit("image_ack", {"sentAt": 1000, "receivedAt": 1005})
+    assert evaluator.received() == [("image_ack", {"sentAt": 1000, "receivedAt": 1005})]
+
+    evaluator.emit("end_session")
+    assert evaluator.received() == [("session_ended", {})]
+    assert client.received() == [("session_ended", {})]
+    with app.app_context():
+        row = db.session.get(StudySession, session_id)
+        assert row.status == "ended" and row.ended_at is not None
+        assert db.session.scalar(db.select(db.func.count()).select_from(LiveMember)) == 0
+    evaluator.emit("end_session")
+    assert evaluator.received() == [("session_ended", {})]  # as the origin: always answered
+
+
+def test_webrtc_signal_relayed_untouched_in_order(pair):
+    evaluator, client = pair
+    start(evaluator, client)
+    offer = {"type": "offer", "sdp": "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"}
+    evaluator.emit("webrtc_signal", {"targetUserId": "client1", "signal": offer})
+    for i in range(300):
+        evaluator.emit("webrtc_signal", {"targetUserId": "client1",
+                                         "signal": {"candidate": f"c{i}", "sdpMid": "0", "sdpMLineIndex": 0}})
+    got = client.received()
+    assert got[0] == ("webrtc_signal", {"fromUserId": "evaluator1", "signal": offer})
+    assert [data["signal"]["candidate"] for _, data in got[1:]] == [f"c{i}" for i in range(300)]
+    client.emit("webrtc_signal", {"targetUserId": "evaluator1", "signal": {"type": "answer", "sdp": "x"}})
+    assert evaluator.received() == [("webrtc_signal", {"fromUserId": "client1",
+                                                       "signal": {"type": "answer", "sdp": "x"}})]
+
+
+def test_relay_to_a_stranger_is_refused(peers, pair):
+    evaluator, client = pair
+    stranger = peers()
+    stranger.register("client2", "client")
+    evaluator.emit("webrtc_signal", {"targetUserId": "client1", "signal": {"type": "offer"}})
+    assert error_codes(evaluator) == ["not_session_peer"]
+    start(evaluator, client)
+    evaluator.emit("webrtc_signal", {"targetUserId": "client2", "signal": {"type": "offer"}})
+    assert error_codes(evaluator) == ["not_session_peer"]
+    stranger.emit("webrtc_signal", {"targetUserId": "client1", "signal": {"type": "offer"}})
+    assert error_codes(stranger) == ["not_session_peer"]
+    assert client.received() == [] and stranger.received() == []
+
+
+@pytest.mark.parametrize("event, payload, code", [
+    ("register", None, "invalid_payload"),
+    ("register", "client1", "invalid_payload"),
+    ("register", {"userId": "client1"}, "invalid_payload"),
+    ("register", {"userId": "../x", "role": "client"}, "invalid_payload"),
+    ("register", {"userId": "x", "role": "admin"}, "invalid_payload"),
+    ("register", {"userId": "x", "role": "client", "package": "pigeon"}, "invalid_payload"),
+    ("start_session", {"clientId": "client1"}, "not_registered"),
+    ("webrtc_signal", {"targetUserId": "client1", "signal": {}}, "not_registered"),
+])
+def test_malformed_or_early_events_get_an_error(peers, event, payload, code):
+    peer = peers()
+    peer.emit(event, payload) if payload is not None else peer.emit(event)
+    assert error_codes(peer) == [code]
+
+
+@pytest.mark.parametrize("event, payload, code", [
+    ("start_session", None, "invalid_payload"),
+    ("start_session", {"clientId": 5}, "invalid_payload"),
+    ("start_session", {"clientId": "client2"}, "client_unavailable"),
+    ("image_update", {"imageIndex": 1, "imageUrl": "u"}, "no_session"),
+    ("image_ack", {"sentAt": 1, "receivedAt": 2}, "wrong_role"),
+    ("webrtc_signal", {"targetUserId": "client1"}, "invalid_payload"),
+    ("webrtc_signal", {"targetUserId": "client1", "signal": "offer"}, "invalid_payload"),
+    ("webrtc_signal", {"targetUserId": ["client1"], "signal": {}}, "invalid_payload"),
+    ("webrtc_signal", [1, 2], "invalid_payload"),
+])
+def test_bad_evaluator_events_get_an_error(pair, event, payload, code):
+    evaluator, client = pair
+    evaluator.emit(event, payload) if payload is not None else evaluator.emit(event)
+    assert error_codes(evaluator) == [code]
+    assert client.received() == []
+
+
+def test_bad_image_events_inside_a_session(pair):
+    evaluator, client = pair
+    start(evaluator, client)
+    for bad in ({"imageIndex": "1", "imageUrl": "u"}, {"imageIndex": -1, "imageUrl": "u"},
+                {"imageIndex": 1}, {"imageIndex": 1, "imageUrl": "u", "sentAt": "now"}):
+        evaluator.emit("image_update", bad)
+    assert error_codes(evaluator) == ["invalid_payload"] * 4
+    client.emit("image_ack", {"sentAt": None, "receivedAt": 2})
+    client.emit("start_session", {"clientId": "client1"})
+    assert error_codes(client) == ["invalid_payload", "wrong_role"]
+    assert evaluator.received() == []
+
+
+def test_package_isolation_and_busy_client(peers, pair):
+    evaluator, client = pair
+    other = peers()
+    other.register("evaluator2", "evaluator", package="webrtc")
+    other.emit("start_session", {"clientId": "client1"})
+    assert error_codes(other) == ["client_unavailable"]
+    start(evaluator, client)
+    second = peers()
+    second.register("evaluator2", "evaluator")
+    second.emit("start_session", {"clientId": "client1"})
+    assert error_codes(second) == ["client_busy"]
+
+
+def test_new_session_replaces_the_evaluators_previous_one(peers, pair):
+    evaluator, client = pair
+    start(evaluator, client)
+    client2 = peers()
+    client2.register("client2", "client")
+    evaluator.emit("start_session", {"clientId": "client2"})
+    assert client.received() == [("session_ended", {})]
+    assert [name for name, _ in client2.received()] == ["session_started"]
+
+
+def test_token_identity(peers, demo_users):
+    assert not peers(auth={"token": "not-a-token"}).tc.is_connected()
+    assert not peers(query_string="?token=forged.token.value").tc.is_connected()
+    good = peers(auth={"token": demo_users["client1"]})
+    good.emit("register", {"userId": "client2", "role": "client"})
+    good.emit("register", {"userId": "client1", "role": "evaluator"})
+    assert error_codes(good) == ["identity_mismatch", "identity_mismatch"]
+    good.register("client1", "client")
+    by_query = peers(query_string=f"?token={demo_users['evaluator1']}")
+    by_query.register("evaluator1", "evaluator")
+
+
+def test_auth_required_refuses_anonymous_register(app, peers, demo_users):
+    app.config["AUTH_REQUIRED"] = True
+    anonymous = peers()
+    anonymous.emit("register", {"userId": "client1", "role": "client"})
+    assert error_codes(anonymous) == ["auth_required"]
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(LiveConnection)) == 0
+    peers(auth={"token": demo_users["client1"]}).register("client1", "client")
+
+
+def test_rate_limit_drops_and_reports(app, peers, pair):
+    app.config.update(SOCKET_RATE_LIMIT=0.001, SOCKET_RATE_BURST=5)
+    evaluator, client = pair
+    start(evaluator, client)
+    flooder = peers()
+    flooder.register("evaluator2", "evaluator")
+    for _ in range(20):
+        flooder.emit("end_session")
+    got = flooder.received()
+    assert got.count(("session_ended", {})) == 4  # register took one of the five
+    assert [data["code"] for name, data in got if name == "error"] == ["rate_limited"]
+
+
+def test_disconnect_suspends_and_rebinds_within_grace(app, peers, pair):
+    evaluator, client = pair
+    mine, _ = start(evaluator, client)
+    client.tc.disconnect()
+    assert evaluator.received() == [("session_suspended", {
+        "sessionId": mine["sessionId"], "userId": "client1",
+        "graceSeconds": app.config["SESSION_GRACE_SECONDS"]})]
+    back = peers()
+    back.emit("register", {"userId": "client1", "role": "client"})
+    assert [name for name, _ in back.received()] == ["registered", "session_started"]
+    assert evaluator.received() == [("session_resumed", {"sessionId": mine["sessionId"], "userId": "client1"})]
+    evaluator.emit("image_update", {"imageIndex": 4, "imageUrl": "u"})
+    assert [name for name, _ in back.received()] == ["image_update"]
+
+
+def test_return_after_grace_ends_the_session(app, peers, pair):
+    evaluator, client = pair
+    mine, _ = start(evaluator, client)
+    client.tc.disconnect()
+    evaluator.received()
+    with app.app_context():  # as if the grace period had passed
+        member = db.session.get(LiveMember, (mine["sessionId"], "client"))
+        member.left_at = member.left_at.replace(year=2000)
+        db.session.commit()
+    back = peers()
+    back.register("client1", "client")
+    assert evaluator.received() == [("session_ended", {})]
+    with app.app_context():
+        assert db.session.get(StudySession, mine["sessionId"]).status == "ended"
+
+
+def test_second_socket_keeps_the_member_present(peers, pair):
+    evaluator, client = pair
+    start(evaluator, client)
+    spare = peers()
+    spare.register("client1", "client")
+    client.tc.disconnect()
+    assert evaluator.received() == []
+    evaluator.emit("webrtc_signal", {"targetUserId": "client1", "signal": {"type": "offer"}})
+    assert [name for name, _ in spare.received()] == ["webrtc_signal"]
