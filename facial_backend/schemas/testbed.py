@@ -1,0 +1,171 @@
+"""Requests and responses of the testbed API (seed 004, ORIGINS C.1, C.2, C.4)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from marshmallow import ValidationError, fields, validate
+
+from ..models.testbed import NOTE_TYPES
+from ..timeutil import as_utc
+from .base import BaseSchema, NonNegative, SafeId, StrictFloat
+
+SESSION_STATUSES = ("active", "ended")
+MAX_TEXT = 1_000_000
+
+
+def parse_datetime(value: object) -> datetime:
+    """ISO 8601 text to aware UTC (naive is UTC, ``Z`` and offsets accepted)."""
+    if not isinstance(value, str):
+        raise ValidationError("Not a valid datetime.")
+    try:
+        return as_utc(datetime.fromisoformat(value))
+    except ValueError:
+        raise ValidationError("Not a valid ISO 8601 datetime.") from None
+
+
+class IsoDateTime(fields.Field):
+    """An ISO 8601 datetime, loaded as aware UTC."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return parse_datetime(value)
+
+
+class StrictBoolean(fields.Boolean):
+    """``true``/``false`` in JSON; ``true``/``false``/``1``/``0`` in a query string."""
+
+    truthy = {True, "true", "True", "1"}
+    falsy = {False, "false", "False", "0"}
+
+
+# ---- sessions (C.1)
+
+class TestbedSessionCreateSchema(BaseSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    description = fields.String(allow_none=True, validate=validate.Length(max=MAX_TEXT))
+
+
+class TestbedSessionUpdateSchema(BaseSchema):
+    name = fields.String(allow_none=True, validate=validate.Length(min=1, max=500))
+    description = fields.String(allow_none=True, validate=validate.Length(max=MAX_TEXT))
+    status = fields.String(allow_none=True, validate=validate.OneOf(SESSION_STATUSES))
+
+
+class TestbedSessionListQuerySchema(BaseSchema):
+    kind = fields.String(load_default="testbed",
+                         validate=validate.OneOf(("testbed", "recording", "live", "all")),
+                         metadata={"description": "Which sessions: testbed (default), another kind or all"})
+    limit = fields.Integer(load_default=None, validate=validate.Range(min=1, max=10_000))
+    offset = fields.Integer(load_default=0, validate=NonNegative)
+
+
+class TestbedSessionDeleteQuerySchema(BaseSchema):
+    delete_media = StrictBoolean(load_default=False,
+                                 metadata={"description": "Also delete the stored audio of its STT tasks"})
+
+
+class TestbedSessionSchema(BaseSchema):
+    id = fields.String()
+    name = fields.String(allow_none=True)
+    description = fields.String(allow_none=True)
+    status = fields.String()
+    started_at = fields.String()
+    ended_at = fields.String(allow_none=True)
+    kind = fields.String()
+    note_count = fields.Integer()
+
+
+class TestbedMessageSchema(BaseSchema):
+    message = fields.String()
+
+
+# ---- notes (C.2 and the v0.3 additions of C.6)
+
+class TestbedNoteCreateSchema(BaseSchema):
+    timestamp = IsoDateTime(required=True)
+    content = fields.String(required=True, validate=validate.Length(max=MAX_TEXT))
+    speaker = fields.String(allow_none=True, validate=validate.Length(max=200))
+    type = fields.String(load_default="observation", validate=validate.OneOf(NOTE_TYPES))
+    tags = fields.List(fields.String(validate=validate.Length(max=200)), load_default=list,
+                       validate=validate.Length(max=100))
+    telemetry_snapshot = fields.Dict(allow_none=True, load_default=None)
+    allow_ended = StrictBoolean(load_default=False)
+
+
+class TestbedNoteUpdateSchema(BaseSchema):
+    content = fields.String(allow_none=True, validate=validate.Length(max=MAX_TEXT))
+    speaker = fields.String(allow_none=True, validate=validate.Length(max=200))
+    type = fields.String(allow_none=True, validate=validate.OneOf(NOTE_TYPES))
+    tags = fields.List(fields.String(validate=validate.Length(max=200)), allow_none=True,
+                       validate=validate.Length(max=100))
+    allow_ended = StrictBoolean(load_default=False)
+
+
+class TestbedNoteAppendSchema(BaseSchema):
+    append_content = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT))
+    timestamp = IsoDateTime(load_default=None)
+    telemetry_snapshot = fields.Dict(allow_none=True, load_default=None)
+    allow_ended = StrictBoolean(load_default=False)
+
+
+class TestbedNoteListQuerySchema(BaseSchema):
+    speaker = fields.String()
+    type = fields.String(validate=validate.OneOf(NOTE_TYPES))
+    from_ = IsoDateTime(data_key="from")
+    to = IsoDateTime()
+
+
+class TestbedAllowEndedQuerySchema(BaseSchema):
+    allow_ended = StrictBoolean(load_default=False)
+
+
+class TestbedExportQuerySchema(BaseSchema):
+    format = fields.String(load_default="markdown",
+                           metadata={"description": "markdown (default; any other value) or json"})
+
+
+class TestbedNoteSchema(BaseSchema):
+    id = fields.String()
+    session_id = fields.String()
+    timestamp = fields.String()
+    speaker = fields.String(allow_none=True)
+    content = fields.String()
+    type = fields.String()
+    tags = fields.List(fields.String())
+    telemetry_snapshot = fields.Dict(allow_none=True)
+    created_at = fields.String()
+    updated_at = fields.String()
+
+
+# ---- speech-to-text tasks (C.4)
+
+class TestbedSttTaskCreateSchema(BaseSchema):
+    audio_chunk_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    duration_seconds = StrictFloat(allow_none=True, validate=NonNegative)
+    segment_id = SafeId(allow_none=True, metadata={"description": "A live-session segment of this session"})
+    recording_id = SafeId(allow_none=True, metadata={"description": "An iPhone recording of the caller"})
+
+
+class TestbedSttTaskUpdateSchema(BaseSchema):
+    status = fields.String(required=True,
+                           validate=validate.OneOf(("pending", "processing", "done", "failed")))
+    transcript = fields.String(allow_none=True, validate=validate.Length(max=MAX_TEXT))
+    error = fields.String(allow_none=True, validate=validate.Length(max=MAX_TEXT))
+
+
+class TestbedSttTaskSchema(BaseSchema):
+    id = fields.String()
+    session_id = fields.String()
+    audio_chunk_id = fields.String()
+    duration_seconds = fields.Float(allow_none=True)
+    status = fields.String()
+    transcript = fields.String(allow_none=True)
+    error = fields.String(allow_none=True)
+    segment_id = fields.String(allow_none=True)
+    recording_id = fields.String(allow_none=True)
+    created_at = fields.String()
+    updated_at = fields.String()
+
+
+class SttUploadFormSchema(BaseSchema):
+    """``POST /api/sessions/<sid>/stt/upload``: the audio is the file part ``file`` (or ``audio``)."""
