@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: install install-dev install-stt run migrate test lint bench clean
+.PHONY: install install-dev install-stt run worker migrate test lint bench clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ migrate: install
 ## Start the service: gunicorn, gevent worker, one process, on HOST:PORT; settings from the environment.
 run: migrate
 	$(VENV)/bin/gunicorn -k gevent -w 1 -b $(HOST):$(PORT) wsgi:app
+
+## The transcription worker (STT_ENGINE=local needs `make install-stt`).
+worker: migrate
+	$(PY) -m flask stt worker
 
 ## The test suite (SQLite and local storage unless DATABASE_URL / TEST_STORAGE_BACKEND=s3 say otherwise).
 test: install-dev

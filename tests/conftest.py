@@ -180,6 +180,24 @@ def worker_process(app_settings, tmp_path):
         process.kill()
 
 
+@pytest.fixture
+def run_stt_jobs(app):
+    """Claim and process every due transcription job in this process, as `flask stt worker`
+    does; returns the states the jobs ended in. The fake engine unless one is given."""
+    from facial_backend.services import stt_jobs
+    from facial_backend.stt.engines import FakeEngine
+    from facial_backend.stt.worker import Worker
+
+    def run(engine=None) -> list[str]:
+        with app.app_context():
+            worker = Worker(engine or FakeEngine())
+            states = []
+            while (job := stt_jobs.claim_next(worker.worker_id)) is not None:
+                states.append(worker.process(job))
+            return states
+    return run
+
+
 def data_files(root: Path) -> list[str]:
     """Every file under a data folder, relative, for 'nothing was left behind' checks."""
     return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())

@@ -2,9 +2,7 @@
 
 import base64
 
-from facial_backend.services import stt_jobs
-from facial_backend.stt.engines import FAKE_TEXT, FakeEngine
-from facial_backend.stt.worker import Worker
+from facial_backend.stt.engines import FAKE_TEXT
 
 
 def post(client, audio: bytes, index: int = 0):
@@ -21,29 +19,22 @@ def listing(client, token):
     return {entry["id"]: entry for entry in response.json["segments"]}
 
 
-def run_jobs(app) -> list[str]:
-    with app.app_context():
-        worker = Worker(FakeEngine())
-        states = []
-        while (job := stt_jobs.claim_next(worker.worker_id)) is not None:
-            states.append(worker.process(job))
-        return states
 
 
-def test_segments_are_not_transcribed_by_default(client, app, demo_users, m4a_audio):
+def test_segments_are_not_transcribed_by_default(client, app, demo_users, m4a_audio, run_stt_jobs):
     app.config["STT_ENGINE"] = "fake"
     segment_id = post(client, m4a_audio[0])
-    assert run_jobs(app) == []
+    assert run_stt_jobs() == []
     entry = listing(client, demo_users["evaluator1"])[segment_id]
     assert entry["transcriptStatus"] is None and entry["transcript"] is None
 
 
-def test_segment_transcript_is_listed(client, app, demo_users, m4a_audio):
+def test_segment_transcript_is_listed(client, app, demo_users, m4a_audio, run_stt_jobs):
     app.config.update(STT_ENGINE="fake", STT_SEGMENTS=True)
     segment_id = post(client, m4a_audio[0])
     assert listing(client, demo_users["evaluator1"])[segment_id]["transcriptStatus"] == "queued"
     post(client, m4a_audio[1])  # a retry with new audio: the older job must not win
-    assert run_jobs(app) == ["done", "done"]
+    assert run_stt_jobs() == ["done", "done"]
     entry = listing(client, demo_users["evaluator1"])[segment_id]
     assert entry["transcriptStatus"] == "done" and entry["transcript"] == FAKE_TEXT
 

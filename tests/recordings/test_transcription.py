@@ -11,9 +11,7 @@ import requests
 
 from facial_backend.extensions import db
 from facial_backend.models.stt_jobs import SttJob
-from facial_backend.services import stt_jobs
 from facial_backend.stt.engines import FAKE_TEXT, FakeEngine
-from facial_backend.stt.worker import Worker
 from tests.recordings.conftest import APPOINTMENT, bearer, uploaded_recording
 
 FIXTURES = Path(__file__).resolve().parents[1] / "stt" / "fixtures"
@@ -25,12 +23,6 @@ def jobs_of(app, recording_id: str) -> list[SttJob]:
                                                                   source_id=recording_id)))
 
 
-def run_worker_once(app, engine=None) -> str | None:
-    """Claim and process one job in this process, as `flask stt worker` does."""
-    with app.app_context():
-        worker = Worker(engine or FakeEngine())
-        job = stt_jobs.claim_next(worker.worker_id)
-        return None if job is None else worker.process(job)
 
 
 def test_no_engine_no_job(client, app, alice):
@@ -42,7 +34,7 @@ def test_no_engine_no_job(client, app, alice):
     assert jobs_of(app, recording_id) == []
 
 
-def test_recording_is_transcribed_by_the_worker(client, app, alice):
+def test_recording_is_transcribed_by_the_worker(client, app, alice, run_stt_jobs):
     app.config["STT_ENGINE"] = "fake"
     _, token = alice
     recording_id = uploaded_recording(client, token)
@@ -52,7 +44,7 @@ def test_recording_is_transcribed_by_the_worker(client, app, alice):
     body = client.get(f"/api/v1/recordings/{recording_id}", headers=bearer(token)).json
     assert body["status"] == "uploaded" and body["is_transcribed"] is False
 
-    assert run_worker_once(app) == "done"
+    assert run_stt_jobs() == ["done"]
     body = client.get(f"/api/v1/recordings/{recording_id}", headers=bearer(token)).json
     assert body["status"] == "transcribed" and body["is_transcribed"] is True
     assert body["transcript_text"] == FAKE_TEXT and body["transcript_confidence"] == 1.0
@@ -67,11 +59,11 @@ class BrokenEngine(FakeEngine):
         raise PermanentError("undecodable audio: not an audio file")
 
 
-def test_failed_transcription_is_recorded_and_can_be_retried(client, app, alice, bob):
+def test_failed_transcription_is_recorded_and_can_be_retried(client, app, alice, bob, run_stt_jobs):
     app.config["STT_ENGINE"] = "fake"
     _, token = alice
     recording_id = uploaded_recording(client, token)
-    assert run_worker_once(app, BrokenEngine()) == "failed"
+    assert run_stt_jobs(BrokenEngine()) == ["failed"]
     body = client.get(f"/api/v1/recordings/{recording_id}", headers=bearer(token)).json
     assert body["status"] == "failed"
     with app.app_context():
@@ -86,7 +78,7 @@ def test_failed_transcription_is_recorded_and_can_be_retried(client, app, alice,
     second = client.post(f"/api/v1/recordings/{recording_id}/transcribe", headers=bearer(token))
     assert first.status_code == second.status_code == 202
     assert first.json["job_id"] == second.json["job_id"] and first.json["status"] == "queued"
-    assert run_worker_once(app) == "done"
+    assert run_stt_jobs() == ["done"]
     assert client.get(f"/api/v1/recordings/{recording_id}", headers=bearer(token)).json["status"] == "transcribed"
 
 

@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+
 from storage import LocalStorage, S3Storage
 
 SIGNING_KEY = b"storage-test-signing-key"

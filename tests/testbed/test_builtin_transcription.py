@@ -14,22 +14,13 @@ import requests
 
 from facial_backend.extensions import db
 from facial_backend.models.stt_jobs import SttJob
-from facial_backend.services import stt_jobs
-from facial_backend.stt.engines import FAKE_TEXT, FakeEngine
-from facial_backend.stt.worker import Worker
+from facial_backend.stt.engines import FAKE_TEXT
 from tests.multipart import encode_multipart
 from tests.testbed.conftest import WsClient
 
 FIXTURES = Path(__file__).resolve().parents[1] / "stt" / "fixtures"
 
 
-def run_jobs(app) -> list[str]:
-    with app.app_context():
-        worker = Worker(FakeEngine())
-        states = []
-        while (job := stt_jobs.claim_next(worker.worker_id)) is not None:
-            states.append(worker.process(job))
-        return states
 
 
 def job_count(app) -> int:
@@ -54,44 +45,44 @@ def events_of(socketio_client) -> list[tuple[str, dict]]:
     return [(item["name"], item["args"][0]["data"]) for item in socketio_client.get_received()]
 
 
-def test_task_pointing_at_a_segment_is_transcribed(client, app, sid, socketio_client):
+def test_task_pointing_at_a_segment_is_transcribed(client, app, sid, socketio_client, run_stt_jobs):
     app.config["STT_ENGINE"] = "fake"
     socketio_client.emit("subscribe", {"session_id": sid}, callback=True)
     segment_id = segment_in(client, sid)
     task = client.post(f"/api/sessions/{sid}/stt/tasks",
                        json={"audio_chunk_id": "c1", "segment_id": segment_id}).json
     assert task["status"] == "pending"
-    assert run_jobs(app) == ["done"]
+    assert run_stt_jobs() == ["done"]
     done = client.get(f"/api/sessions/{sid}/stt/tasks/{task['id']}").json
     assert done["status"] == "done" and done["transcript"] == FAKE_TEXT
     names = [name for name, _ in events_of(socketio_client)]
     assert names == ["connected", "stt.task.created", "transcript.chunk.ready", "stt.task.done"]
 
 
-def test_tasks_without_audio_or_engine_wait_for_an_outside_module(client, app, sid):
+def test_tasks_without_audio_or_engine_wait_for_an_outside_module(client, app, sid, run_stt_jobs):
     app.config["STT_ENGINE"] = "fake"
     plain = client.post(f"/api/sessions/{sid}/stt/tasks", json={"audio_chunk_id": "c1"}).json
     app.config["STT_ENGINE"] = "none"
     segment_id = segment_in(client, sid)
     pointed = client.post(f"/api/sessions/{sid}/stt/tasks",
                           json={"audio_chunk_id": "c2", "segment_id": segment_id}).json
-    assert job_count(app) == 0 and run_jobs(app) == []
+    assert job_count(app) == 0 and run_stt_jobs() == []
     for task in (plain, pointed):
         result = client.put(f"/api/sessions/{sid}/stt/tasks/{task['id']}",
                             json={"status": "done", "transcript": "from the AI module"}).json
         assert result["status"] == "done" and result["transcript"] == "from the AI module"
 
 
-def test_an_outside_result_first_is_not_overwritten(client, app, sid):
+def test_an_outside_result_first_is_not_overwritten(client, app, sid, run_stt_jobs):
     app.config["STT_ENGINE"] = "fake"
     task = client.post(f"/api/sessions/{sid}/stt/tasks",
                        json={"audio_chunk_id": "c1", "segment_id": segment_in(client, sid)}).json
     client.put(f"/api/sessions/{sid}/stt/tasks/{task['id']}", json={"status": "done", "transcript": "outside"})
-    assert run_jobs(app) == ["done"]
+    assert run_stt_jobs() == ["done"]
     assert client.get(f"/api/sessions/{sid}/stt/tasks/{task['id']}").json["transcript"] == "outside"
 
 
-def test_upload_route(client, app, sid, socketio_client):
+def test_upload_route(client, app, sid, socketio_client, run_stt_jobs):
     app.config["STT_ENGINE"] = "none"
     refused = upload(client, sid, b"audio")
     assert refused.status_code == 409 and refused.json["code"] == "transcription_disabled"
@@ -106,7 +97,7 @@ def test_upload_route(client, app, sid, socketio_client):
     socketio_client.emit("subscribe", {"session_id": sid}, callback=True)
     created = upload(client, sid, b"\x00\x00\x00\x20ftypM4A audio")
     assert created.status_code == 201 and created.json["status"] == "pending"
-    assert run_jobs(app) == ["done"]
+    assert run_stt_jobs() == ["done"]
     received = events_of(socketio_client)
     assert [name for name, _ in received] == ["connected", "stt.task.created", "transcript.chunk.ready",
                                               "stt.task.done"]
