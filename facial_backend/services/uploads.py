@@ -82,8 +82,16 @@ def _check_video(video: Video, total_chunks: int, file_extension: str) -> None:
                          fields={"file_extension": [f"Must be {video.file_extension} for this video."]})
 
 
+def _pending_count(video: Video) -> int:
+    """Chunks received but not yet in the staged file (each has a row with no offset)."""
+    return video.received_chunks - video.appended_chunks
+
+
 def _store_chunk(session: StudySession, video: Video, index: int, data: bytes) -> ChunkOutcome:
-    chunk = db.session.get(VideoChunk, (video.id, index))
+    # Rows exist for the appended chunks 0..appended_chunks-1 and for the pending ones only:
+    # with none pending, a chunk at or past the end of the staged file is new (no query).
+    is_new = _pending_count(video) == 0 and index >= video.appended_chunks
+    chunk = None if is_new else db.session.get(VideoChunk, (video.id, index))
     if video.status == "complete":
         if chunk is None or not _same_as_completed(video, chunk, data):
             raise Conflict(f"Chunk {index} differs from the one the completed video {video.video_id} "
@@ -141,7 +149,7 @@ def _append(staging: VideoStaging, video: Video, chunk: VideoChunk, data: bytes)
 
 def _drain_pending(staging: VideoStaging, video: Video) -> None:
     """Append the waiting chunks that now follow the staged file without a gap."""
-    while video.appended_chunks < video.total_chunks:
+    while _pending_count(video) > 0:
         waiting = db.session.get(VideoChunk, (video.id, video.appended_chunks))
         if waiting is None or waiting.offset is not None:
             return
@@ -259,6 +267,6 @@ def purge_expired(now=None) -> list[tuple[str, str]]:
             _running_hashes.pop(video.id, None)
             db.session.execute(db.delete(VideoChunk).filter_by(video_pk=video.id))
             video.status = "expired"
-            video.appended_chunks = video.appended_bytes = 0
+            video.appended_chunks = video.appended_bytes = video.received_chunks = 0
             expired.append((session_id, video_id))
     return expired
