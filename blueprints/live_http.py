@@ -10,7 +10,7 @@ from facial_backend.auth import current_user, login_required
 from facial_backend.errors import ApiError, BadRequest, NotFound
 from facial_backend.schemas import live as schemas
 from facial_backend.services import presence, segments
-from facial_backend.services.live_offload import read_cooperatively
+from facial_backend.services.offload import read_cooperatively
 
 from .stored_media import send_stored
 

@@ -19,7 +19,7 @@ from ..models.sessions import StudySession
 from ..models.users import User
 from ..timeutil import utcnow
 from . import segment_transcription
-from .live_offload import cooperate, in_thread
+from .offload import cooperate, in_thread
 
 AUDIO_TYPE = "audio/mp4"
 DECODE_PIECE = 256 * 1024  # base64 characters decoded between two yields (a multiple of 4)

@@ -21,6 +21,7 @@ from ..models.sessions import StudySession
 from ..models.uploads import Video, VideoChunk
 from ..timeutil import utcnow
 from . import recording_sessions as sessions
+from .offload import in_thread
 from .video_staging import VideoStaging
 from .videos import find_video, lock_video
 
@@ -132,19 +133,31 @@ def _place(staging: VideoStaging, video: Video, chunk: VideoChunk, data: bytes) 
 
 def _append(staging: VideoStaging, video: Video, chunk: VideoChunk, data: bytes) -> None:
     offset = video.appended_bytes
-    staging.write_at(data, offset, fsync=_fsync())
-    running = _running_hashes.get(video.id)
+    running = _running_hashes.pop(video.id, None)
     if offset == 0:
         running = (hashlib.sha256(), 0)
-    if running is not None and running[1] == offset:
-        running[0].update(data)
-        _running_hashes[video.id] = (running[0], offset + len(data))
+    digest = running[0] if running is not None and running[1] == offset else None
+    args = (staging, data, offset, _fsync(), digest)
+    if db.engine.dialect.name == "sqlite":
+        # SQLite waits for its write lock inside C, blocking the event loop: yielding here,
+        # with this request's write lock held, would freeze every other writer.
+        _write_and_hash(*args)
     else:
-        _running_hashes.pop(video.id, None)
+        # The write, its fsync and the hash release the GIL: in a native thread they overlap
+        # with the other requests of this worker (the row lock is held meanwhile).
+        in_thread(_write_and_hash, *args)
+    if digest is not None:
+        _running_hashes[video.id] = (digest, offset + len(data))
     chunk.offset = offset
     chunk.size = len(data)
     video.appended_bytes = offset + len(data)
     video.appended_chunks += 1
+
+
+def _write_and_hash(staging: VideoStaging, data: bytes, offset: int, fsync: bool, digest) -> None:
+    staging.write_at(data, offset, fsync=fsync)
+    if digest is not None:
+        digest.update(data)
 
 
 def _drain_pending(staging: VideoStaging, video: Video) -> None:

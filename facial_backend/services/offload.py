@@ -1,7 +1,7 @@
-"""Keeping a gevent worker's event loop free for the signaling sockets while large segment
-bodies arrive: long work is cut into pieces with a yield to the other greenlets between them
-(a single C call such as decoding 7 MiB of base64 holds the GIL, and so the whole loop, for
-its whole length), and blocking disk work (a write with fsync) goes to a native thread.
+"""Keeping a gevent worker's event loop free while large bodies arrive (segments, video
+chunks): long work is cut into pieces with a yield to the other greenlets between them (a
+single C call such as decoding 7 MiB of base64 holds the GIL, and so the whole loop, for its
+whole length), and blocking disk work (a write with fsync, hashing) goes to a native thread.
 Outside a gevent worker (tests, CLI) everything runs in place.
 """
 
