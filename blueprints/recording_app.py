@@ -2,7 +2,7 @@
 
 from flask import Blueprint, current_app, jsonify, request
 
-from facial_backend.api import body, doc, form, max_body, query
+from facial_backend.api import MULTIPART_OVERHEAD, body, doc, form, max_body, query
 from facial_backend.auth import login_required
 from facial_backend.errors import ApiError, BadRequest, NotFound
 from facial_backend.schemas import recording_app as schemas
@@ -14,8 +14,6 @@ from .stored_media import send_stored
 
 bp = Blueprint("recording_app", __name__)
 TAGS = ["recording app"]
-# Room for the multipart envelope and form fields around a chunk of MAX_CHUNK_BYTES.
-_MULTIPART_OVERHEAD = 64 * 1024
 
 
 @bp.post("/api/session/create")
@@ -36,7 +34,7 @@ def create_session(body):
                 409: "Differs from a completed video's chunk", 410: "Upload expired",
                 413: "Chunk larger than MAX_CHUNK_BYTES", 422: "chunk_sha256 mismatch"})
 @login_required(open=True)
-@max_body(lambda: current_app.config["MAX_CHUNK_BYTES"] + _MULTIPART_OVERHEAD)
+@max_body(lambda: current_app.config["MAX_CHUNK_BYTES"] + MULTIPART_OVERHEAD)
 @form(schemas.ChunkFormSchema, status=400, files={"chunk": "The chunk's bytes"})
 def upload_chunk(form):
     part = request.files.get("chunk")

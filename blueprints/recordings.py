@@ -106,8 +106,6 @@ def complete_upload(recording_id, body):
 @login_required()
 @query(schemas.ListQuerySchema)
 def list_recordings(query):
-    for name in ("appointment_id", "visit_id"):
-        query[name] = str(query[name]) if query[name] else None
     found = recordings.list_recordings(current_user(), **query)
     return jsonify([recording_document(recording) for recording in found])
 
@@ -126,9 +124,9 @@ def get_recording(recording_id):
 @login_required()
 @query(schemas.DownloadQuerySchema)
 def download_url(recording_id, query):
-    recording, url = recordings.download_url(current_user(), recording_id, query["expires_in"])
+    url, filename = recordings.download_url(current_user(), recording_id, query["expires_in"])
     return jsonify(download_url=url, expires_in=query["expires_in"],
-                   filename=recordings.download_name(recording))
+                   filename=filename)
 
 
 @bp.post("/<recording_id>/transcribe")

@@ -25,10 +25,6 @@ def _local_storage():
     return storage
 
 
-def _signing_key() -> bytes:
-    return current_app.config["SECRET_KEY"].encode()
-
-
 @bp.post("/storage/upload")
 @doc("Presigned POST upload (local backend): the form a client would send to S3", tags=TAGS,
      description="Form fields of the presigned upload, then the file part `file` last. Every "
@@ -41,7 +37,7 @@ def _signing_key() -> bytes:
 def presigned_upload():
     storage = _local_storage()
     receive_presigned_post(storage, request.stream, request.headers.get("Content-Type"),
-                           request.content_length, _signing_key())
+                           request.content_length, storage.signing_key)
     return Response(status=204)
 
 
@@ -55,7 +51,7 @@ def signed_download(key: str):
     content_type = request.args.get("content_type") or None
     try:
         verify_download(key, request.args.get("expires"), request.args.get("signature"),
-                        filename, content_type, _signing_key())
+                        filename, content_type, storage.signing_key)
         path = storage.local_path(key)
     except ExpiredSignature:
         raise ApiError(403, "link_expired", "This download link has expired.") from None

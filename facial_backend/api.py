@@ -17,6 +17,8 @@ from marshmallow import Schema, ValidationError
 from .errors import ApiError, validation_error
 
 APIDOC_ATTR = "__apidoc__"
+# Room for the multipart envelope and form fields around a file part of a known maximum size.
+MULTIPART_OVERHEAD = 64 * 1024
 
 
 def route_meta(view: Callable) -> dict[str, Any]:

@@ -193,11 +193,3 @@ class UploadPolicy:
                 raise SignatureError(f"policy condition failed: the form field {name!r} is missing")
             if value != required:
                 raise SignatureError(f"policy condition failed: {name} must be {required!r}, got {value!r}")
-
-    def check_size(self, size: int) -> None:
-        """Raise SignatureError if a file of ``size`` bytes breaks content-length-range."""
-        low, high = self.content_length_range
-        if not low <= size <= high:
-            raise SignatureError(
-                f"policy condition failed: content-length-range is {low}..{high} bytes, the file has {size}"
-            )

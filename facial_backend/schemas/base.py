@@ -6,8 +6,7 @@ import re
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
-SAFE_ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$"
-_SAFE_ID = re.compile(SAFE_ID_PATTERN)
+_SAFE_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")
 
 
 class BaseSchema(Schema):
@@ -15,9 +14,13 @@ class BaseSchema(Schema):
         unknown = EXCLUDE
 
 
-def check_safe_id(value: str) -> None:
+def is_safe_id(value: str) -> bool:
     """Ids that may become part of a file or object name: letters, digits, ``._-``, no ``..``."""
-    if not _SAFE_ID.match(value) or ".." in value:
+    return bool(_SAFE_ID.match(value)) and ".." not in value
+
+
+def check_safe_id(value: str) -> None:
+    if not is_safe_id(value):
         raise ValidationError("Use 1-128 characters from A-Z a-z 0-9 . _ - (no '..', no '/').")
 
 
@@ -45,6 +48,13 @@ class StrictInteger(fields.Integer):
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValidationError("Not a valid integer.")
         return super()._deserialize(value, attr, data, **kwargs)
+
+
+class UUIDString(fields.UUID):
+    """A UUID, loaded as its canonical text (ids are stored as strings)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return str(super()._deserialize(value, attr, data, **kwargs))
 
 
 NonNegative = validate.Range(min=0)

@@ -6,8 +6,8 @@ from flask import current_app
 from marshmallow import ValidationError, fields, post_load, validate, validates
 
 from ..models.recordings import RECORDING_STATUSES, RECORDING_TYPES
-from ..services.recordings_keys import normalise_content_type
-from .base import BaseSchema, NonNegative, StrictFloat, StrictInteger
+from ..services.recordings_keys import allowed_content_type, normalise_content_type
+from .base import BaseSchema, NonNegative, StrictFloat, StrictInteger, UUIDString
 
 MAX_METADATA_BYTES = 16 * 1024
 
@@ -18,8 +18,8 @@ def _small_json(value) -> None:
 
 
 class InitiateUploadSchema(BaseSchema):
-    appointment_id = fields.UUID(allow_none=True, load_default=None)
-    visit_id = fields.UUID(allow_none=True, load_default=None)
+    appointment_id = UUIDString(allow_none=True, load_default=None)
+    visit_id = UUIDString(allow_none=True, load_default=None)
     recording_type = fields.String(load_default="visit_audio", validate=validate.OneOf(RECORDING_TYPES))
     filename = fields.String(required=True, validate=validate.Length(min=1, max=255))
     content_type = fields.String(load_default="audio/m4a",
@@ -28,15 +28,12 @@ class InitiateUploadSchema(BaseSchema):
 
     @validates("content_type")
     def allowed_content_type(self, value: str, **kwargs) -> None:
-        allowed = current_app.config["RECORDING_CONTENT_TYPES"]
-        if normalise_content_type(value) not in allowed:
-            raise ValidationError(f"Must be one of {', '.join(allowed)}.")
+        if allowed_content_type(value) is None:
+            raise ValidationError(f"Must be one of {', '.join(current_app.config['RECORDING_CONTENT_TYPES'])}.")
 
     @post_load
     def normalise(self, data, **kwargs):
         data["content_type"] = normalise_content_type(data["content_type"])
-        for name in ("appointment_id", "visit_id"):
-            data[name] = str(data[name]) if data[name] else None
         return data
 
 
@@ -68,8 +65,8 @@ class CompletedUploadSchema(BaseSchema):
 
 
 class ListQuerySchema(BaseSchema):
-    appointment_id = fields.UUID(load_default=None)
-    visit_id = fields.UUID(load_default=None)
+    appointment_id = UUIDString(load_default=None)
+    visit_id = UUIDString(load_default=None)
     status = fields.String(load_default=None, validate=validate.OneOf(RECORDING_STATUSES))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=100))
     offset = fields.Integer(load_default=0, validate=NonNegative)

@@ -29,10 +29,9 @@ def transcribe_again(recording: Recording) -> SttJob:
         return running
     if recording.status not in TRANSCRIBABLE:
         raise Conflict(f"Recording cannot be transcribed in status {recording.status}", "not_transcribable")
-    job = queue_transcription(recording)
-    if job.status == "skipped":
-        db.session.rollback()
+    if not stt_jobs.transcription_enabled():
         raise ApiError(409, "transcription_disabled", "Transcription is disabled on this server (STT_ENGINE).")
+    job = queue_transcription(recording)
     db.session.commit()
     return job
 

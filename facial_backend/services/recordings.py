@@ -20,7 +20,7 @@ from ..extensions import db, get_storage
 from ..models.recordings import Recording
 from ..models.users import User
 from ..timeutil import utcnow
-from . import recording_transcription
+from . import recording_transcription, stt_jobs
 from .locks import keyed_lock
 from .recording_status import set_status
 from .recording_transcription import queue_transcription
@@ -29,7 +29,6 @@ from .recordings_keys import recording_key
 NOT_FOUND = "Recording not found or access denied"
 # Statuses in which the file is known to be in storage.
 STORED_STATUSES = ("uploaded", "processing", "transcribed", "failed")
-LOCAL_BUCKET = "local"
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ def initiate_upload(user: User, *, filename: str, content_type: str, recording_t
         recording_type=recording_type, filename=key.rpartition("/")[2],
         original_filename=filename, mime_type=content_type,
         duration_seconds=estimated_duration_seconds,
-        storage_bucket=storage.bucket or LOCAL_BUCKET, storage_key=key)
+        storage_bucket=storage.bucket, storage_key=key)
     set_status(recording, "uploading", user)
     db.session.add(recording)
     db.session.commit()
@@ -135,7 +134,7 @@ def complete_upload(user: User, recording_id: str, *, file_size_bytes: int | Non
         recording.recording_metadata = stored or None
         recording.uploaded_at = utcnow()
         set_status(recording, "uploaded", user)
-        if current_app.config["STT_ENGINE"] != "none":
+        if stt_jobs.transcription_enabled():
             queue_transcription(recording)
     return recording
 
@@ -161,20 +160,16 @@ def list_recordings(user: User, *, appointment_id: str | None = None, visit_id: 
     return list(db.session.scalars(query.limit(limit).offset(offset)))
 
 
-def download_url(user: User, recording_id: str, expires_in: int) -> tuple[Recording, str]:
-    """A presigned GET of the recording's file (a signed URL served by the app on the local
-    backend), as an attachment named like the original file."""
+def download_url(user: User, recording_id: str, expires_in: int) -> tuple[str, str]:
+    """(URL, file name): a presigned GET of the recording's file (a signed URL served by the
+    app on the local backend), as an attachment named like the original file."""
     recording = get_recording(user, recording_id)
     if recording.status not in STORED_STATUSES:
         raise BadRequest("Recording is not available for download", "not_downloadable")
+    filename = recording.original_filename or recording.filename
     url = get_storage().presigned_download(recording.storage_key, expires_in=expires_in,
-                                           filename=download_name(recording),
-                                           content_type=recording.mime_type)
-    return recording, url
-
-
-def download_name(recording: Recording) -> str:
-    return recording.original_filename or recording.filename
+                                           filename=filename, content_type=recording.mime_type)
+    return url, filename
 
 
 def delete_recording(user: User, recording_id: str) -> None:

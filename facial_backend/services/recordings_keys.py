@@ -10,6 +10,8 @@ import re
 import secrets
 from datetime import datetime
 
+from flask import current_app
+
 # Extensions of the audio types a recording may have (RECORDING_CONTENT_TYPES).
 _EXTENSIONS = {
     "audio/m4a": "m4a", "audio/x-m4a": "m4a", "audio/mp4": "m4a", "audio/aac": "aac",
@@ -23,6 +25,12 @@ ROOT = "recordings"
 def normalise_content_type(value: str) -> str:
     """``Audio/M4A`` -> ``audio/m4a`` (types compare case-insensitively, parameters dropped)."""
     return value.split(";", 1)[0].strip().lower()
+
+
+def allowed_content_type(value: str) -> str | None:
+    """The normalised type if RECORDING_CONTENT_TYPES allows it, else None."""
+    normalised = normalise_content_type(value)
+    return normalised if normalised in current_app.config["RECORDING_CONTENT_TYPES"] else None
 
 
 def extension_for(content_type: str) -> str:

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from gevent import get_hub, monkey
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import parse_options_header
 from werkzeug.sansio.multipart import Data, Epilogue, Event, Field, File, MultipartDecoder, NeedData
@@ -24,6 +23,7 @@ from werkzeug.sansio.multipart import Data, Epilogue, Event, Field, File, Multip
 from storage import ExpiredSignature, LocalStorage, ObjectInfo, SignatureError, UploadPolicy
 
 from ..errors import ApiError, BadRequest
+from .offload import in_thread
 
 READ_SIZE = 256 * 1024
 MAX_PARTS = 64
@@ -137,7 +137,7 @@ def _store(storage: LocalStorage, policy: UploadPolicy, events: Iterator[Event],
     temp = Path(name)
     try:
         size = _write_file_data(fd, events, high)
-        _fsync(fd)
+        in_thread(os.fsync, fd)  # a thread waits for the disk; the other requests go on
         os.close(fd)
         fd = -1
         if size < low:
@@ -148,17 +148,6 @@ def _store(storage: LocalStorage, policy: UploadPolicy, events: Iterator[Event],
         if fd >= 0:
             os.close(fd)
         temp.unlink(missing_ok=True)
-
-
-def _fsync(fd: int) -> None:
-    """Flush the file to disk; in a gevent worker a thread waits for the disk, so the other
-    requests go on meanwhile (storage's own fsync before the rename then finds nothing to do)."""
-    if monkey.is_module_patched("os"):
-        get_hub().threadpool.apply(os.fsync, (fd,))
-    else:
-        os.fsync(fd)
-
-
 def _write_file_data(fd: int, events: Iterator[Event], max_bytes: int) -> int:
     size = 0
     for event in events:

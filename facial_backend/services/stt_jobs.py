@@ -73,6 +73,11 @@ def source_hooks(kind: str) -> SourceHooks:
 register_source(FILE_KIND)  # `flask stt enqueue FILE`: no rows of its own to follow
 
 
+def transcription_enabled() -> bool:
+    """An engine will run jobs (not STT_ENGINE=none, nor local without its packages)."""
+    return effective_engine_name(current_app.config) != "none"
+
+
 def enqueue(source_kind: str, source_id: str, storage_key: str, content_type: str | None = None,
             *, commit: bool = True) -> SttJob:
     """Create a job for stored audio. With no engine (STT_ENGINE=none, or local without its
@@ -85,7 +90,7 @@ def enqueue(source_kind: str, source_id: str, storage_key: str, content_type: st
     job = SttJob(source_kind=source_kind, source_id=str(source_id), storage_key=storage_key,
                  content_type=content_type, status="queued", next_attempt_at=utcnow())
     db.session.add(job)
-    if effective_engine_name(current_app.config) == "none":
+    if not transcription_enabled():
         job.status, job.finished_at = "skipped", utcnow()
         job.error = "transcription is disabled (STT_ENGINE=none or its packages are missing)"
         db.session.flush()

@@ -131,16 +131,6 @@ def test_a_missing_field_names_the_failed_condition(field):
         policy.check_fields(fields)
 
 
-def test_the_file_size_is_checked_against_content_length_range():
-    policy = parse(upload_fields(min_bytes=1, max_bytes=1000))
-
-    policy.check_size(1)
-    policy.check_size(1000)
-    for size in (0, 1001):
-        with pytest.raises(SignatureError, match="content-length-range is 1..1000 bytes"):
-            policy.check_size(size)
-
-
 def test_a_policy_for_another_bucket_is_refused():
     policy, signature = signed_policy(
         {
