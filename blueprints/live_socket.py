@@ -10,7 +10,6 @@ queue delivers to it in whichever process the user's sockets are.
 from __future__ import annotations
 
 import functools
-import re
 import time
 from collections.abc import Callable
 
@@ -22,14 +21,13 @@ from facial_backend.auth import user_from_token
 from facial_backend.errors import ApiError
 from facial_backend.extensions import socketio
 from facial_backend.schemas import live as schemas
-from facial_backend.schemas.base import SAFE_ID_PATTERN
+from facial_backend.schemas.base import is_safe_id
 from facial_backend.services import live_sessions, live_sockets, presence
 from facial_backend.services.live_sessions import LiveError, Membership
 from facial_backend.services.users import get_by_username
 
 bp = Blueprint("live_socket", __name__)
 _HANDLERS: list[tuple[str, Callable]] = []
-_SAFE_ID = re.compile(SAFE_ID_PATTERN)
 _REGISTER, _START = schemas.RegisterEvent(), schemas.StartSessionEvent()
 _IMAGE, _ACK = schemas.ImageUpdateEvent(), schemas.ImageAckEvent()
 
@@ -129,14 +127,14 @@ def on_register(state, data):
     if expired is not None:
         _ended(expired.session_id, [expired.peer_id])
     if rebound is not None:
-        _tell_started(rebound, user_id)
+        _tell_started(rebound)
         socketio.emit("session_resumed", {"sessionId": rebound.session_id, "userId": user_id},
                       to=room(rebound.peer_id))
     if role == "client":
         socketio.emit("clients_updated", {"clients": presence.online_client_ids()})
 
 
-def _tell_started(member: Membership, user_id: str) -> None:
+def _tell_started(member: Membership) -> None:
     """Send a rebound member its own ``session_started`` again."""
     if member.role == "client":
         name = get_by_username(member.peer_id)
@@ -221,7 +219,7 @@ def _relay_handler(app) -> Callable:
         if state.user_id is None:
             return refuse(sid, "not_registered", "Send register first.")
         target = data.get("targetUserId") if isinstance(data, dict) else None
-        if not isinstance(target, str) or not _SAFE_ID.match(target) \
+        if not isinstance(target, str) or not is_safe_id(target) \
                 or not isinstance(data.get("signal"), dict):
             return refuse(sid, "invalid_payload", "webrtc_signal needs {targetUserId, signal: object}.")
         member = state.membership(lookup)

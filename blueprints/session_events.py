@@ -17,9 +17,9 @@ from simple_websocket import ConnectionClosed
 from facial_backend import events
 from facial_backend.api import doc
 from facial_backend.auth import bearer_token, user_from_token
-from facial_backend.errors import ApiError
+from facial_backend.errors import ApiError, NotFound
 from facial_backend.extensions import db, sock, socketio
-from facial_backend.models.sessions import StudySession
+from facial_backend.services.testbed_sessions import session_status
 
 log = logging.getLogger(__name__)
 bp = Blueprint("session_events", __name__)
@@ -51,10 +51,12 @@ def _refusal(session_id: str, token: str | None) -> tuple[str, str] | None:
         return "unauthorized", error.message
     if user is None and current_app.config["AUTH_REQUIRED"]:
         return "unauthorized", "Not authenticated"
-    exists = db.session.get(StudySession, session_id) is not None
-    db.session.remove()  # the connection goes back to the pool for the socket's lifetime
-    if not exists:
-        return "session.not_found", f"Session {session_id} not found"
+    try:
+        session_status(session_id)
+    except NotFound as missing:
+        return "session.not_found", missing.message
+    finally:
+        db.session.remove()  # the connection goes back to the pool for the socket's lifetime
     return None
 
 

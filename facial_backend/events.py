@@ -51,25 +51,29 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
+def _as_text(body: dict[str, Any]) -> str:
+    return json.dumps(body, default=_json_default, separators=(",", ":"))
+
+
 def envelope(session_id: str, event: str, data: Any) -> str:
-    return json.dumps({"event": event, "session_id": session_id, "data": data},
-                      default=_json_default, separators=(",", ":"))
+    return _as_text({"event": event, "session_id": session_id, "data": data})
 
 
 def publish(session_id: str, event: str, data: Any) -> None:
     """Send an event to every subscriber of the session, on every process; never blocks."""
-    text = envelope(session_id, event, data)
+    body = {"event": event, "session_id": session_id, "data": data}
+    text = _as_text(body)  # serialised once, for raw WebSocket clients and Redis
     redis_url = current_app.config.get("REDIS_URL")
     if redis_url:
-        relay_for(redis_url).send(session_id, event, text)
+        relay_for(redis_url).send(session_id, event, text, body)
         return
     hub.deliver(session_id, text)
-    _emit_socketio(session_id, event, text)
+    _emit_socketio(session_id, event, body)
 
 
-def _emit_socketio(session_id: str, event: str, text: str) -> None:
+def _emit_socketio(session_id: str, event: str, body: dict[str, Any]) -> None:
     try:
-        socketio.emit(event, json.loads(text), to=room(session_id), namespace="/")
+        socketio.emit(event, body, to=room(session_id), namespace="/")
     except Exception:  # noqa: BLE001 - an event is never worth failing the caller
         log.exception("Socket.IO emit of %s failed", event)
 
@@ -173,10 +177,6 @@ class Hub:
                 if not members:
                     del self._subscribers[subscriber.session_id]
 
-    def count(self, session_id: str) -> int:
-        with self._lock:
-            return len(self._subscribers.get(session_id, ()))
-
     def deliver(self, session_id: str, text: str) -> None:
         with self._lock:
             members = list(self._subscribers.get(session_id, ()))
@@ -201,25 +201,25 @@ class RedisRelay:
         self._sender: threading.Thread | None = None
         self._listener: threading.Thread | None = None
 
-    def send(self, session_id: str, event: str, text: str) -> None:
+    def send(self, session_id: str, event: str, text: str, body: dict[str, Any]) -> None:
         with self._lock:
             if self._sender is None:
                 self._sender = threading.Thread(target=self._send_loop, daemon=True,
                                                 name="events-redis-sender")
                 self._sender.start()
         try:
-            self.outbox.put_nowait((session_id, event, text))
+            self.outbox.put_nowait((session_id, event, text, body))
         except queue.Full:
             log.error("event outbox full; %s of session %s dropped", event, session_id)
 
     def _send_loop(self) -> None:
         while True:
-            session_id, event, text = self.outbox.get()
+            session_id, event, text, body = self.outbox.get()
             try:
                 self.client.publish(REDIS_CHANNEL, json.dumps({"session_id": session_id, "text": text}))
             except redis.RedisError:
                 log.exception("publishing %s to Redis failed", event)
-            _emit_socketio(session_id, event, text)
+            _emit_socketio(session_id, event, body)
 
     def listen(self, timeout: float) -> bool:
         """Start the listener once; True when it is subscribed (events from now on arrive)."""

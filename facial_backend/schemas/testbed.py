@@ -6,7 +6,7 @@ from datetime import datetime
 
 from marshmallow import ValidationError, fields, validate
 
-from ..models.testbed import NOTE_TYPES
+from ..models.testbed import NOTE_TYPES, STT_STATUSES
 from ..timeutil import as_utc
 from .base import BaseSchema, NonNegative, SafeId, StrictFloat
 
@@ -148,7 +148,7 @@ class TestbedSttTaskCreateSchema(BaseSchema):
 
 class TestbedSttTaskUpdateSchema(BaseSchema):
     status = fields.String(required=True,
-                           validate=validate.OneOf(("pending", "processing", "done", "failed")))
+                           validate=validate.OneOf(STT_STATUSES))
     transcript = fields.String(allow_none=True, validate=validate.Length(max=MAX_TEXT))
     error = fields.String(allow_none=True, validate=validate.Length(max=MAX_TEXT))
 

@@ -10,25 +10,21 @@ from datetime import datetime
 from typing import Any
 
 from .. import events
-from ..errors import Conflict, NotFound
+from ..errors import NotFound
 from ..extensions import db
 from ..ids import new_id
-from ..models.sessions import StudySession
 from ..models.testbed import Note
 from ..timeutil import isoformat_z, utcnow
-from .testbed_sessions import get_session
+from .testbed_sessions import get_session, require_open
 
 
-def _writable_session(session_id: str, allow_ended: bool) -> StudySession:
-    session = get_session(session_id)
-    if session.status == "ended" and not allow_ended:
-        raise Conflict(f"Session {session_id} has ended; its notes can only be changed with "
-                       "allow_ended=true", "session_ended")
-    return session
+def _writable(session_id: str, allow_ended: bool) -> None:
+    require_open(session_id, "its notes can only be changed with allow_ended=true",
+                 allow_ended=allow_ended)
 
 
 def create_note(session_id: str, fields: dict[str, Any], allow_ended: bool = False) -> Note:
-    _writable_session(session_id, allow_ended)
+    _writable(session_id, allow_ended)
     now = utcnow()
     note = Note(id=new_id("note_"), session_id=session_id, timestamp=fields["timestamp"],
                 speaker=fields.get("speaker"), content=fields["content"], type=fields["type"],
@@ -66,7 +62,7 @@ def get_note(session_id: str, note_id: str) -> Note:
 
 def update_note(session_id: str, note_id: str, changes: dict[str, Any], allow_ended: bool = False) -> Note:
     """Replace the fields given (``null`` or absent keeps the old value)."""
-    _writable_session(session_id, allow_ended)
+    _writable(session_id, allow_ended)
     note = get_note(session_id, note_id)
     for name in ("content", "speaker", "type", "tags"):
         if changes.get(name) is not None:
@@ -81,7 +77,7 @@ def append_to_note(session_id: str, note_id: str, text: str, at: datetime | None
                    telemetry_snapshot: dict | None, allow_ended: bool = False) -> Note:
     """Add a line ``[HH:MM:SS] text`` (UTC time of ``at``, default now); a snapshot given
     replaces the note's."""
-    _writable_session(session_id, allow_ended)
+    _writable(session_id, allow_ended)
     note = get_note(session_id, note_id)
     now = utcnow()
     note.content = f"{note.content}\n[{(at or now).strftime('%H:%M:%S')}] {text}"
@@ -94,7 +90,7 @@ def append_to_note(session_id: str, note_id: str, text: str, at: datetime | None
 
 
 def delete_note(session_id: str, note_id: str, allow_ended: bool = False) -> None:
-    _writable_session(session_id, allow_ended)
+    _writable(session_id, allow_ended)
     note = get_note(session_id, note_id)
     db.session.delete(note)
     db.session.commit()

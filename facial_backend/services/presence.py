@@ -43,18 +43,18 @@ def _save_presence(user_id: str, package: str) -> None:
     db.session.commit()
 
 
-def online_client_ids() -> list[str]:
-    """Clients with a registered socket, for ``clients_updated``."""
+def online_client_ids(package: str | None = None) -> list[str]:
+    """Clients with a registered socket (of ``package``), oldest connection first."""
+    query = db.select(LiveConnection.user_id).filter_by(role="client")
+    if package is not None:
+        query = query.filter_by(package=package)
     return list(db.session.scalars(
-        db.select(LiveConnection.user_id).filter_by(role="client")
-        .group_by(LiveConnection.user_id).order_by(db.func.min(LiveConnection.connected_at))))
+        query.group_by(LiveConnection.user_id).order_by(db.func.min(LiveConnection.connected_at))))
 
 
 def list_clients(package: str) -> list[dict]:
     """Each online client once: sockets first (oldest first), then fresh HTTP presences."""
-    ids = list(db.session.scalars(
-        db.select(LiveConnection.user_id).filter_by(role="client", package=package)
-        .group_by(LiveConnection.user_id).order_by(db.func.min(LiveConnection.connected_at))))
+    ids = online_client_ids(package)
     cutoff = utcnow() - timedelta(seconds=current_app.config["PRESENCE_TTL"])
     present = db.session.scalars(
         db.select(LivePresence.user_id).join(User, User.username == LivePresence.user_id)

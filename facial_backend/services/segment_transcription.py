@@ -12,12 +12,12 @@ KIND = "segment"
 
 
 def queue_transcription(segment: LiveSegment) -> None:
-    """A new job for the segment's audio (a retry with new audio is transcribed again)."""
+    """A new job for the segment's audio (a retry with new audio is transcribed again); it
+    commits with the caller's transaction."""
     job = stt_jobs.enqueue(KIND, segment.id, segment.audio_key, segment.content_type, commit=False)
     segment.transcript_job_id = job.id
     segment.transcript_status = job.status  # queued, or skipped at once with no engine
     segment.transcript_text, segment.transcript_error = None, job.error
-    db.session.commit()
 
 
 def _segment(job: SttJob) -> LiveSegment | None:

@@ -103,13 +103,10 @@ def save_segment(data: dict[str, Any], user: User | None = None) -> LiveSegment:
             storage.put_bytes(key, audio, AUDIO_TYPE)
     parts = (session_id, evaluator_id, client_id, index)
     try:
-        segment = _upsert(parts, data["signedUrl"], key, audio)
+        return _upsert(parts, data["signedUrl"], key, audio)
     except IntegrityError:  # a concurrent first copy won the insert: update that one
         db.session.rollback()
-        segment = _upsert(parts, data["signedUrl"], key, audio)
-    if audio is not None and current_app.config["STT_SEGMENTS"]:
-        segment_transcription.queue_transcription(segment)
-    return segment
+        return _upsert(parts, data["signedUrl"], key, audio)
 
 
 def _upsert(parts: tuple[str, str, str, int], signed_url: str | None, key: str | None,
@@ -125,6 +122,8 @@ def _upsert(parts: tuple[str, str, str, int], signed_url: str | None, key: str |
     if audio is not None:
         segment.audio_key, segment.audio_size, segment.content_type = key, len(audio), AUDIO_TYPE
     segment.updated_at = utcnow()
+    if audio is not None and current_app.config["STT_SEGMENTS"]:
+        segment_transcription.queue_transcription(segment)  # commits with the new audio
     db.session.commit()
     return segment
 

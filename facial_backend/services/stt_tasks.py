@@ -25,7 +25,6 @@ from ..models.recordings import Recording
 from ..models.stt_jobs import SttJob
 from ..models.testbed import SttTask
 from ..models.users import User
-from ..stt.engines import effective_engine_name
 from ..stt.result import Segment
 from ..timeutil import isoformat_z, utcnow
 from . import stt_jobs
@@ -45,7 +44,7 @@ TRANSITIONS = {
 def create_task(session_id: str, fields: dict[str, Any], user: User | None = None) -> SttTask:
     """A pending task; accepted on an ended session too (its last audio is still processed)."""
     get_session(session_id)
-    _check_audio(session_id, fields.get("segment_id"), fields.get("recording_id"), user)
+    audio = _audio_of(session_id, fields, user)
     now = utcnow()
     task = SttTask(id=fields.get("id") or new_id("stt_"), session_id=session_id,
                    audio_chunk_id=fields["audio_chunk_id"], duration_seconds=fields.get("duration_seconds"),
@@ -53,8 +52,7 @@ def create_task(session_id: str, fields: dict[str, Any], user: User | None = Non
                    recording_id=fields.get("recording_id"), storage_key=fields.get("storage_key"),
                    created_at=now, updated_at=now)
     db.session.add(task)
-    audio = _stored_audio(task)
-    if audio is not None and effective_engine_name(current_app.config) != "none":
+    if audio is not None and stt_jobs.transcription_enabled():
         task.storage_key = audio[0]
         stt_jobs.enqueue(JOB_KIND, task.id, *audio, commit=False)
     db.session.commit()
@@ -67,7 +65,7 @@ def create_uploaded_task(session_id: str, audio: IO[bytes], filename: str, conte
     """``POST /stt/upload`` (testbed v0.3): store the audio and transcribe it with the built-in
     engine; ``transcript.chunk.ready`` events carry the text as it comes, then ``stt.task.done``."""
     get_session(session_id)
-    if effective_engine_name(current_app.config) == "none":
+    if not stt_jobs.transcription_enabled():
         raise ApiError(409, "transcription_disabled", "Transcription is disabled on this server (STT_ENGINE).")
     task_id = new_id("stt_")
     key = f"testbed/{session_id}/stt/{task_id}.{extension_for(content_type)}"
@@ -80,33 +78,27 @@ def create_uploaded_task(session_id: str, audio: IO[bytes], filename: str, conte
         raise
 
 
-def _stored_audio(task: SttTask) -> tuple[str, str | None] | None:
-    """(storage key, content type) of the audio the task points at, if any."""
-    if task.storage_key:
-        return task.storage_key, None
-    if task.segment_id:
-        segment = db.session.get(LiveSegment, task.segment_id)
-        return (segment.audio_key, segment.content_type) if segment and segment.audio_key else None
-    if task.recording_id:
-        recording = db.session.get(Recording, task.recording_id)
-        return recording.storage_key, recording.mime_type
-    return None
-
-
-def _check_audio(session_id: str, segment_id: str | None, recording_id: str | None,
-                 user: User | None) -> None:
-    """A task may point at a segment of its own session, or at a recording of the caller
-    (any recording for admins and operators)."""
-    if segment_id is not None:
-        segment = db.session.get(LiveSegment, segment_id)
-        if segment is None or segment.session_id != session_id:
-            raise NotFound(f"Segment {segment_id} not found in session {session_id}", "segment_not_found")
-    if recording_id is not None:
+def _audio_of(session_id: str, fields: dict[str, Any], user: User | None) -> tuple[str, str | None] | None:
+    """(storage key, content type) of the audio a new task points at, if any: a key the server
+    stored, a segment of its own session, or a recording of the caller (any recording for
+    admins and operators). An unknown or foreign segment or recording is a 404."""
+    if fields.get("storage_key"):
+        return fields["storage_key"], None
+    audio = None
+    if (recording_id := fields.get("recording_id")) is not None:
         recording = db.session.get(Recording, recording_id)
         allowed = user is not None and (user.role in ("admin", "operator") or (
             recording is not None and recording.recorded_by_user_id == user.id))
         if recording is None or recording.is_deleted or not allowed:
             raise NotFound(f"Recording {recording_id} not found", "recording_not_found")
+        audio = recording.storage_key, recording.mime_type
+    if (segment_id := fields.get("segment_id")) is not None:
+        segment = db.session.get(LiveSegment, segment_id)
+        if segment is None or segment.session_id != session_id:
+            raise NotFound(f"Segment {segment_id} not found in session {session_id}", "segment_not_found")
+        if segment.audio_key:
+            audio = segment.audio_key, segment.content_type
+    return audio
 
 
 def list_tasks(session_id: str) -> list[SttTask]:
@@ -193,10 +185,11 @@ def _job_ended(status: str):
 
 
 def _job_segment(job: SttJob, segment: Segment) -> None:
-    task = db.session.scalar(db.select(SttTask).filter_by(id=job.source_id))
-    if task is not None:
-        events.publish(task.session_id, "transcript.chunk.ready",
-                       {"task_id": task.id, "text": segment.text, "start": segment.start, "end": segment.end})
+    session_id = db.session.scalar(db.select(SttTask.session_id).filter_by(id=job.source_id))
+    if session_id is not None:
+        events.publish(session_id, "transcript.chunk.ready",
+                       {"task_id": job.source_id, "text": segment.text, "start": segment.start,
+                        "end": segment.end})
 
 
 stt_jobs.register_source(JOB_KIND, on_started=_job_started, on_done=_job_ended("done"),

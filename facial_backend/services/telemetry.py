@@ -15,27 +15,21 @@ from typing import Any
 from sqlalchemy import DateTime, String, insert, select, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..errors import Conflict, NotFound
+from ..errors import NotFound
 from ..extensions import db
 from ..models.testbed import TelemetryChannel, TelemetryPoint
 from ..timeutil import isoformat_z
-from .testbed_sessions import session_status
+from .testbed_sessions import require_open, session_status
 
 _POINT = TelemetryPoint.__table__
 _DIALECT_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 _COPY = "COPY testbed_telemetry (id, session_id, timestamp, channel, value, unit) FROM STDIN"
 
 
-def _check_session(session_id: str) -> None:
-    if session_status(session_id, share_lock=True) == "ended":
-        raise Conflict(f"Session {session_id} has ended; telemetry is no longer accepted",
-                       "session_ended")
-
-
 def ingest(session_id: str, points: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Store validated points (``timestamp`` aware UTC, ``channel``, ``value``, ``unit``)
     in one transaction; returns them with their ids."""
-    _check_session(session_id)
+    require_open(session_id, "telemetry is no longer accepted", share_lock=True)
     random = secrets.token_hex(12 * len(points))  # one system call for the batch's 96-bit ids
     rows = [{"id": "tel_" + random[24 * n:24 * n + 24], "session_id": session_id, **point}
             for n, point in enumerate(points)]

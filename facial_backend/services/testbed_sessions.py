@@ -29,6 +29,14 @@ def get_session(session_id: str) -> StudySession:
     return session
 
 
+def require_open(session_id: str, refusal: str, *, allow_ended: bool = False,
+                 share_lock: bool = False) -> None:
+    """404 for an unknown session; 409 ``session_ended`` ("Session X has ended; <refusal>")
+    for an ended one unless ``allow_ended``."""
+    if session_status(session_id, share_lock=share_lock) == "ended" and not allow_ended:
+        raise Conflict(f"Session {session_id} has ended; {refusal}", "session_ended")
+
+
 def session_status(session_id: str, *, share_lock: bool = False) -> str:
     """The status of an existing session (a light query for the hot paths); 404 otherwise.
 
