@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import socket
 import time
 
 import psutil
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def worker_pids(master_pid: int | None) -> list[int]:
@@ -39,13 +47,7 @@ def own_cpu_seconds() -> float:
         descendants = me.children(recursive=True)
     except psutil.Error:
         descendants = []
-    for child in descendants:
-        try:
-            child_times = child.cpu_times()
-        except psutil.Error:
-            continue
-        total += child_times.user + child_times.system
-    return total
+    return total + cpu_seconds([child.pid for child in descendants])
 
 
 def host_busy_seconds() -> float:

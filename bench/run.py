@@ -19,7 +19,6 @@ import platform
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,7 +30,7 @@ from pathlib import Path
 import psutil
 import requests
 
-from bench.procs import OtherLoad, worker_pids
+from bench.procs import OtherLoad, free_port, worker_pids
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
@@ -42,7 +41,6 @@ READY_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
 MIGRATE_TIMEOUT_S = 180.0
 RSS_INTERVAL_S = 0.05
-MIB = 1024 * 1024
 
 
 class BenchError(RuntimeError):
@@ -50,12 +48,6 @@ class BenchError(RuntimeError):
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def venv_python() -> str:
@@ -418,11 +410,6 @@ class Context:
 
     def service_worker_pids(self) -> list[int]:
         return self._sampler.worker_pids() if self._sampler else []
-
-    @staticmethod
-    def worker_pids(master_pid: int | None) -> list[int]:
-        """Children of a gunicorn master (the master itself if it has none)."""
-        return worker_pids(master_pid)
 
     # ---- misc
     def log(self, message: str) -> None:

@@ -26,7 +26,7 @@ from bench import stats
 from bench.procs import cpu_seconds, worker_pids
 
 CHUNK = 1024 * 1024
-MIB = 1024 * 1024
+MIB = stats.MIB
 POOL_BYTES = 32 * MIB
 SEED = 20240601
 REQUEST_TIMEOUT_S = 60.0

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import random
-import socket
 import subprocess
 import sys
 import threading
@@ -25,8 +24,9 @@ import requests
 from urllib3 import encode_multipart_formdata
 
 from bench import stats
+from bench.procs import free_port
 
-MIB = 1024 * 1024
+MIB = stats.MIB
 FILE_BYTES = 2 * MIB
 USERS = 8
 TIMEOUT_S = 60.0
@@ -186,14 +186,8 @@ def verify(done: list[tuple[Phone, str]], data: bytes) -> list[str]:
     return problems
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _start_moto(ctx):
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen([ctx.python, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **AWS})
     url = f"http://127.0.0.1:{port}"

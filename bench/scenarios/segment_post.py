@@ -25,7 +25,7 @@ import requests
 
 from bench import stats
 
-MIB = 1024 * 1024
+MIB = stats.MIB
 TIMEOUT_S = 60.0
 POOL_SEED = 20261122
 NODE_REQS_C1, NODE_REQS_C4, P99_MAX_MS, RSS_GROWTH_MAX_MIB = 30.6, 26.1, 250.0, 64.0
