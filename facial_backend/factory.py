@@ -19,7 +19,7 @@ from .config import SETTINGS, ensure_secret_key, load_settings
 from .errors import register_error_handlers
 from .extensions import db, migrate, sock, socketio
 from .logs import configure_logging
-from .request_class import ServiceRequest
+from .request_class import ServiceRequest, read_bodies_in_large_pieces
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 _SETTING_NAMES = {setting.name for setting in SETTINGS}
@@ -39,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app = Flask(__name__, static_folder=None)
     app.request_class = ServiceRequest
+    app.wsgi_app = read_bodies_in_large_pieces(app.wsgi_app)
     app.config.update(settings)
     app.config.update({k: v for k, v in config.items() if k not in _SETTING_NAMES})
     app.config.update(

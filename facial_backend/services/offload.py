@@ -2,7 +2,9 @@
 chunks): long work is cut into pieces with a yield to the other greenlets between them (a
 single C call such as decoding 7 MiB of base64 holds the GIL, and so the whole loop, for its
 whole length), and blocking disk work (a write with fsync, hashing) goes to a native thread.
-Outside a gevent worker (tests, CLI) everything runs in place.
+Outside a gevent worker (tests, CLI) everything runs in place, and so does the work of a
+request that holds SQLite's write lock: SQLite waits for that lock inside C, so another
+request asking for it while this one waited for its thread would freeze the whole loop.
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ from collections.abc import Callable
 from typing import Any, BinaryIO, TypeVar
 
 import gevent
+from flask import has_app_context
 from gevent import get_hub, monkey
+
+from ..extensions import db
 
 T = TypeVar("T")
 READ_PIECE = 64 * 1024
@@ -30,9 +35,30 @@ def cooperate() -> None:
 def in_thread(func: Callable[..., T], *args: Any) -> T:
     """``func(*args)`` in gevent's native thread pool (for work that releases the GIL, such as
     disk writes and fsync); exceptions propagate. ``func`` must not need the app context."""
-    if _patched():
-        return get_hub().threadpool.apply(func, args)
-    return func(*args)
+    return in_threads((func, *args))[0]
+
+
+def in_threads(*calls: tuple) -> list:
+    """Each ``(func, *args)`` in a thread of its own, all at once; their results in order."""
+    if _patched() and not _holds_sqlite_write_lock():
+        pool = get_hub().threadpool
+        running = [pool.spawn(func, *args) for func, *args in calls]
+        return [result.get() for result in running]
+    return [func(*args) for func, *args in calls]
+
+
+def _holds_sqlite_write_lock() -> bool:
+    """Whether this request's SQLite connection has begun writing (the driver opens the
+    transaction, and takes the lock, at the first INSERT, UPDATE or DELETE)."""
+    if not has_app_context():
+        return False
+    session = db.session()
+    if session.get_transaction() is None:
+        return False
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return False
+    return connection.connection.dbapi_connection.in_transaction
 
 
 def read_cooperatively(stream: BinaryIO) -> bytes:

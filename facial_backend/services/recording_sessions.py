@@ -48,9 +48,9 @@ def media_folder(session: StudySession) -> str:
     return f"{MEDIA_ROOTS[session.video_type or 'recording']}/{session.id}"
 
 
-def video_file_path(session: StudySession, video: Video) -> str:
+def video_file_path(video: Video) -> str:
     """The origin's ``file_path``: ``<session_id>/<video_id>.<ext>``."""
-    return f"{session.id}/{video.video_id}.{video.file_extension}"
+    return f"{video.session_id}/{video.video_id}.{video.file_extension}"
 
 
 def session_videos(session: StudySession) -> list[Video]:
@@ -72,7 +72,7 @@ def video_entry(session: StudySession, video: Video) -> dict[str, Any]:
         received_chunks=video.received_chunks,
         size=video.size,
         sha256=video.sha256,
-        file_path=video_file_path(session, video) if video.status == "complete" else None,
+        file_path=video_file_path(video) if video.status == "complete" else None,
         completed_at=isoformat_z(video.completed_at),
     )
     return entry
@@ -102,7 +102,7 @@ def save_metadata(session: StudySession, video_id: str, metadata: dict[str, Any]
 
     A retry replaces the earlier metadata; the video stays listed once.
     """
-    with lock_video(session, video_id) as video:
+    with lock_video(session.id, video_id, lambda: session) as video:
         video.metadata_json = metadata
         video.prompt_id = _text_or_none(metadata.get("prompt_id"))
         video.metadata_at = utcnow()

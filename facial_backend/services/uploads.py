@@ -12,6 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from flask import current_app
 
@@ -21,7 +22,7 @@ from ..models.sessions import StudySession
 from ..models.uploads import Video, VideoChunk
 from ..timeutil import utcnow
 from . import recording_sessions as sessions
-from .offload import in_thread
+from .offload import in_threads
 from .video_staging import VideoStaging
 from .videos import find_video, lock_video
 
@@ -56,17 +57,17 @@ def receive_chunk(session_id: str, video_id: str, chunk_index: int, total_chunks
         raise ApiError(422, "chunk_checksum_mismatch",
                        f"chunk_sha256 does not match the bytes of chunk {chunk_index}; it was not kept.",
                        fields={"chunk_sha256": ["Does not match the chunk's SHA-256."]})
-    session = sessions.get_session(session_id)
-    if video_type is not None and video_type != (session.video_type or "recording"):
+    with lock_video(session_id, video_id, lambda: sessions.get_session(session_id)) as video:
+        _check_video(video, total_chunks, file_extension, video_type)
+        return _store_chunk(video, chunk_index, data)
+
+
+def _check_video(video: Video, total_chunks: int, file_extension: str,
+                 video_type: str | None) -> None:
+    if video_type is not None and video_type != video.video_type:
         raise BadRequest(f"video_type {video_type} does not match the session's "
-                         f"({session.video_type}).", "video_type_mismatch",
+                         f"({video.video_type}).", "video_type_mismatch",
                          fields={"video_type": ["Differs from the session's video_type."]})
-    with lock_video(session, video_id) as video:
-        _check_video(video, total_chunks, file_extension)
-        return _store_chunk(session, video, chunk_index, data)
-
-
-def _check_video(video: Video, total_chunks: int, file_extension: str) -> None:
     if video.status == "expired":
         raise ApiError(410, "upload_expired",
                        f"The upload of video {video.video_id} expired; start it under a new video_id.")
@@ -88,7 +89,7 @@ def _pending_count(video: Video) -> int:
     return video.received_chunks - video.appended_chunks
 
 
-def _store_chunk(session: StudySession, video: Video, index: int, data: bytes) -> ChunkOutcome:
+def _store_chunk(video: Video, index: int, data: bytes) -> ChunkOutcome:
     # Rows exist for the appended chunks 0..appended_chunks-1 and for the pending ones only:
     # with none pending, a chunk at or past the end of the staged file is new (no query).
     is_new = _pending_count(video) == 0 and index >= video.appended_chunks
@@ -97,7 +98,7 @@ def _store_chunk(session: StudySession, video: Video, index: int, data: bytes) -
         if chunk is None or not _same_as_completed(video, chunk, data):
             raise Conflict(f"Chunk {index} differs from the one the completed video {video.video_id} "
                            "was built from.", "chunk_conflict")
-        return _outcome(session, video, index)
+        return _outcome(video, index)
     staging = VideoStaging(current_app.config["DATA_DIR"], video.id)
     staging.prepare(video.appended_bytes)
     if chunk is None:
@@ -109,12 +110,12 @@ def _store_chunk(session: StudySession, video: Video, index: int, data: bytes) -
         _replace(staging, video, chunk, data)
     _drain_pending(staging, video)
     if video.appended_chunks == video.total_chunks:
-        _complete(session, video, staging)
-    return _outcome(session, video, index)
+        _complete(video, staging)
+    return _outcome(video, index)
 
 
-def _outcome(session: StudySession, video: Video, index: int) -> ChunkOutcome:
-    path = sessions.video_file_path(session, video) if video.status == "complete" else None
+def _outcome(video: Video, index: int) -> ChunkOutcome:
+    path = sessions.video_file_path(video) if video.status == "complete" else None
     return ChunkOutcome(video.video_id, index, video.total_chunks, video.received_chunks, path)
 
 
@@ -137,27 +138,18 @@ def _append(staging: VideoStaging, video: Video, chunk: VideoChunk, data: bytes)
     if offset == 0:
         running = (hashlib.sha256(), 0)
     digest = running[0] if running is not None and running[1] == offset else None
-    args = (staging, data, offset, _fsync(), digest)
-    if db.engine.dialect.name == "sqlite":
-        # SQLite waits for its write lock inside C, blocking the event loop: yielding here,
-        # with this request's write lock held, would freeze every other writer.
-        _write_and_hash(*args)
-    else:
-        # The write, its fsync and the hash release the GIL: in a native thread they overlap
-        # with the other requests of this worker (the row lock is held meanwhile).
-        in_thread(_write_and_hash, *args)
+    # The write with its fsync, and the hash, release the GIL: in native threads they overlap
+    # with each other and with the other requests of this worker (the video's lock is held).
+    calls = [(partial(staging.write_at, fsync=_fsync()), data, offset)]
+    if digest is not None:
+        calls.append((digest.update, data))
+    in_threads(*calls)
     if digest is not None:
         _running_hashes[video.id] = (digest, offset + len(data))
     chunk.offset = offset
     chunk.size = len(data)
     video.appended_bytes = offset + len(data)
     video.appended_chunks += 1
-
-
-def _write_and_hash(staging: VideoStaging, data: bytes, offset: int, fsync: bool, digest) -> None:
-    staging.write_at(data, offset, fsync=fsync)
-    if digest is not None:
-        digest.update(data)
 
 
 def _drain_pending(staging: VideoStaging, video: Video) -> None:
@@ -216,8 +208,9 @@ def _unappend_from(staging: VideoStaging, video: Video, index: int) -> None:
     video.appended_bytes = cut
 
 
-def _complete(session: StudySession, video: Video, staging: VideoStaging) -> None:
+def _complete(video: Video, staging: VideoStaging) -> None:
     """Exactly once per video (the caller holds its lock): hash, move into storage, record."""
+    session = db.session.get(StudySession, video.session_id)
     key = f"{sessions.media_folder(session)}/{video.video_id}.{video.file_extension}"
     storage = get_storage()
     running = _running_hashes.pop(video.id, None)
@@ -259,7 +252,7 @@ def upload_status(session_id: str, video_id: str) -> dict:
               "total_chunks": video.total_chunks, "received": list(received)}
     if video.status == "complete":
         status.update(sha256=video.sha256, size=video.size,
-                      file_path=sessions.video_file_path(session, video))
+                      file_path=sessions.video_file_path(video))
     return status
 
 
@@ -272,8 +265,7 @@ def purge_expired(now=None) -> list[tuple[str, str]]:
     ).all()
     expired = []
     for session_id, video_id in stale:
-        session = db.session.get(StudySession, session_id)
-        with lock_video(session, video_id) as video:
+        with lock_video(session_id, video_id, partial(db.session.get, StudySession, session_id)) as video:
             if video.status != "receiving" or video.updated_at >= cutoff:
                 continue
             VideoStaging(current_app.config["DATA_DIR"], video.id).remove()

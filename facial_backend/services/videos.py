@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy.exc import IntegrityError
@@ -21,14 +21,17 @@ def find_video(session_id: str, video_id: str, *, for_update: bool = False) -> V
 
 
 @contextmanager
-def lock_video(session: StudySession, video_id: str) -> Iterator[Video]:
-    """The video's row, created if new, locked in this process and (PostgreSQL) in the
-    database; committed when the block ends, rolled back if it raises."""
-    session_id = session.id
+def lock_video(session_id: str, video_id: str,
+               load_session: Callable[[], StudySession]) -> Iterator[Video]:
+    """The video's row, locked in this process and (PostgreSQL) in the database; committed
+    when the block ends, rolled back if it raises. A new video is created in the session that
+    ``load_session`` returns (it raises when there is none); an existing one needs no lookup
+    of its session."""
     with keyed_lock(("video", session_id, video_id)):
         try:
             video = find_video(session_id, video_id, for_update=True)
             if video is None:
+                session = load_session()
                 video = Video(session_id=session_id, video_id=video_id,
                               video_type=session.video_type or "recording")
                 db.session.add(video)
