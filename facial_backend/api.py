@@ -11,6 +11,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 from flask import request
 from marshmallow import Schema, ValidationError
 
@@ -55,7 +56,10 @@ def json_object(*, allow_empty: bool = False) -> dict[str, Any]:
         if allow_empty:
             return {}
         raise ApiError(400, "body_required", "A JSON object body is required.")
-    data = request.get_json(silent=True, force=True)
+    try:
+        data = orjson.loads(raw)  # several times faster than json on multi-MiB bodies
+    except orjson.JSONDecodeError:
+        data = None
     if isinstance(data, dict):
         return data
     if allow_empty and not request.is_json:

@@ -1,7 +1,6 @@
 """Keeping a gevent worker's event loop free while large bodies arrive (segments, video
-chunks): long work is cut into pieces with a yield to the other greenlets between them (a
-single C call such as decoding 7 MiB of base64 holds the GIL, and so the whole loop, for its
-whole length), and blocking disk work (a write with fsync, hashing) goes to a native thread.
+chunks): a large body is read in pieces with a yield to the other greenlets between them, and
+blocking disk work (a write with fsync, hashing) goes to a native thread.
 Outside a gevent worker (tests, CLI) everything runs in place, and so does the work of a
 request that holds SQLite's write lock: SQLite waits for that lock inside C, so another
 request asking for it while this one waited for its thread would freeze the whole loop.
@@ -17,9 +16,9 @@ from flask import has_app_context
 from gevent import get_hub, monkey
 
 from ..extensions import db
+from ..request_class import READ_PIECE
 
 T = TypeVar("T")
-READ_PIECE = 64 * 1024
 
 
 def _patched() -> bool:
