@@ -14,12 +14,16 @@ from sqlalchemy import event
 
 import storage
 
-from . import models  # noqa: F401  (every table, for the metadata and alembic)
+from . import (
+    models,  # noqa: F401  (every table, for the metadata and alembic)
+    socket_json,
+)
 from .config import SETTINGS, ensure_secret_key, load_settings
 from .errors import register_error_handlers
 from .extensions import db, migrate, sock, socketio
 from .logs import configure_logging
 from .request_class import ServiceRequest, read_bodies_in_large_pieces
+from .websocket_compression import without_websocket_compression
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 _SETTING_NAMES = {setting.name for setting in SETTINGS}
@@ -55,6 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     configure_logging(app)
     register_error_handlers(app)
     _init_extensions(app)
+    app.wsgi_app = without_websocket_compression(app.wsgi_app)
 
     from blueprints import register_blueprints
     register_blueprints(app)
@@ -91,6 +96,7 @@ def _init_extensions(app: Flask) -> None:
         ping_interval=25,
         ping_timeout=60,
         async_handlers=False,  # one socket's events are handled, and relayed, in the order sent
+        json=socket_json,
     )
     sock.init_app(app)
     app.extensions["storage"] = storage.create_storage({

@@ -9,6 +9,7 @@ import queue
 
 import pytest
 import requests
+import websocket
 
 from tests.live.conftest import WAIT_S
 
@@ -145,3 +146,19 @@ def test_client_back_within_grace_is_bound_again(live_server_factory, sockets, d
     assert evaluator.wait("session_resumed") == {"sessionId": mine["sessionId"], "userId": "client1"}
     evaluator.emit("image_update", {"imageIndex": 2, "imageUrl": "u", "sentAt": 5})
     assert back.wait("image_update") == {"imageIndex": 2, "imageUrl": "u", "sentAt": 5}
+
+
+def test_websocket_upgrades_settle_without_compression(live_server):
+    """Clients offer permessage-deflate; the relay answers with plain frames (see
+    facial_backend/websocket_compression.py), and the connection works."""
+    url = live_server.base_url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"
+    ws = websocket.create_connection(
+        url, timeout=10,
+        header=["Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits"])
+    try:
+        assert "sec-websocket-extensions" not in {k.lower() for k in ws.getheaders()}
+        assert ws.recv().startswith("0{")  # engine.io open packet
+        ws.send("40")  # socket.io connect to the default namespace
+        assert ws.recv().startswith("40")
+    finally:
+        ws.close()
