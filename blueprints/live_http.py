@@ -8,9 +8,9 @@ from flask import Blueprint, current_app, jsonify, request
 from facial_backend.api import body, doc, max_body, query
 from facial_backend.auth import current_user, login_required
 from facial_backend.errors import ApiError, BadRequest, NotFound
+from facial_backend.offload import large_body_turn, read_cooperatively
 from facial_backend.schemas import live as schemas
 from facial_backend.services import presence, segments
-from facial_backend.services.offload import read_cooperatively
 
 from .stored_media import send_stored
 
@@ -18,13 +18,16 @@ bp = Blueprint("live_http", __name__)
 TAGS = ["live sessions"]
 
 
-def _read_cooperatively(view):
+def _one_large_body_at_a_time(view):
     """Read the (large) body piece by piece, yielding to the other greenlets between pieces,
-    into werkzeug's cache, where ``@body`` below then finds it."""
+    into werkzeug's cache, where ``@body`` below then finds it; and handle one such request at
+    a time in this worker, so that a burst of segments queues (in the kernel's socket
+    buffers) instead of crowding out the signals relayed meanwhile."""
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        request._cached_data = read_cooperatively(request.stream)
-        return view(*args, **kwargs)
+        with large_body_turn():
+            request._cached_data = read_cooperatively(request.stream)
+            return view(*args, **kwargs)
     return wrapper
 
 
@@ -64,8 +67,8 @@ def report_presence(body):
                            413: "Body larger than SEGMENT_MAX_BYTES"})
 @login_required(open=True)
 @max_body(lambda: current_app.config["SEGMENT_MAX_BYTES"])
-@_read_cooperatively
-@body(schemas.SegmentSchema, status=400)
+@_one_large_body_at_a_time
+@body(schemas.SegmentSchema, status=400, lift="audioBase64")
 def post_segment(body):
     segment = segments.save_segment(body, current_user())
     return jsonify(ok=True, segmentId=segment.id)

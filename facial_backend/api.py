@@ -16,6 +16,7 @@ from flask import request
 from marshmallow import Schema, ValidationError
 
 from .errors import ApiError, validation_error
+from .json_lift import lift_string
 
 APIDOC_ATTR = "__apidoc__"
 # Room for the multipart envelope and form fields around a file part of a known maximum size.
@@ -49,17 +50,16 @@ def load(schema: Schema, data: Any, *, status: int = 422, location: str = "body"
                                status=status, location=location) from None
 
 
-def json_object(*, allow_empty: bool = False) -> dict[str, Any]:
-    """The request's JSON object body. ``allow_empty`` takes a missing/non-JSON body as ``{}``."""
+def json_object(*, allow_empty: bool = False, lift: str | None = None) -> dict[str, Any]:
+    """The request's JSON object body. ``allow_empty`` takes a missing/non-JSON body as ``{}``.
+    ``lift`` names a top-level string member that may be MiBs long: when its value is plain
+    (see ``json_lift``) it comes back as ``bytes``, not decoded as JSON."""
     raw = request.get_data(cache=True)
     if not raw.strip():
         if allow_empty:
             return {}
         raise ApiError(400, "body_required", "A JSON object body is required.")
-    try:
-        data = orjson.loads(raw)  # several times faster than json on multi-MiB bodies
-    except orjson.JSONDecodeError:
-        data = None
+    data = _parse_object(raw, lift)
     if isinstance(data, dict):
         return data
     if allow_empty and not request.is_json:
@@ -69,9 +69,29 @@ def json_object(*, allow_empty: bool = False) -> dict[str, Any]:
     raise ApiError(400, "invalid_json", "The request body must be a JSON object.")
 
 
+def _parse_object(raw: bytes, lift: str | None) -> Any:
+    """orjson (several times faster than json on multi-MiB bodies); ``None`` if invalid."""
+    lifted = lift_string(raw, lift) if lift else None
+    if lifted is not None:
+        rest, value = lifted
+        try:
+            data = orjson.loads(rest)
+        except orjson.JSONDecodeError:
+            data = None
+        if isinstance(data, dict) and data.get(lift) == "":
+            data[lift] = value
+            return data
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+
+
 def body(schema: Schema | type[Schema], *, status: int = 422, allow_empty: bool = False,
-         raw: bool = False):
-    """``raw=True`` validates, then passes the body as sent (every field kept, no conversion)."""
+         raw: bool = False, lift: str | None = None):
+    """``raw=True`` validates, then passes the body as sent (every field kept, no conversion).
+    ``lift``: a string field that may be MiBs long; the view may get it as ``bytes``, which
+    the schema does not see (see ``json_object``)."""
     schema_obj = schema() if isinstance(schema, type) else schema
 
     def decorator(view: Callable) -> Callable:
@@ -79,8 +99,13 @@ def body(schema: Schema | type[Schema], *, status: int = 422, allow_empty: bool 
 
         @_wrap(view)
         def wrapper(*args, **kwargs):
-            data = json_object(allow_empty=allow_empty)
-            loaded = load(schema_obj, data, status=status, location="body")
+            data = json_object(allow_empty=allow_empty, lift=lift)
+            lifted = data.get(lift) if lift else None
+            if isinstance(lifted, bytes):
+                loaded = load(schema_obj, {**data, lift: ""}, status=status, location="body")
+                loaded[lift] = lifted
+            else:
+                loaded = load(schema_obj, data, status=status, location="body")
             kwargs["body"] = data if raw else loaded
             return view(*args, **kwargs)
         return wrapper

@@ -23,7 +23,7 @@ from werkzeug.sansio.multipart import Data, Epilogue, Event, Field, File, Multip
 from storage import ExpiredSignature, LocalStorage, ObjectInfo, SignatureError, UploadPolicy
 
 from ..errors import ApiError, BadRequest
-from .offload import in_thread
+from ..offload import in_thread
 
 READ_SIZE = 256 * 1024
 MAX_PARTS = 64

@@ -20,9 +20,9 @@ from ..errors import ApiError, BadRequest, Conflict
 from ..extensions import db, get_storage
 from ..models.sessions import StudySession
 from ..models.uploads import Video, VideoChunk
+from ..offload import in_threads
 from ..timeutil import utcnow
 from . import recording_sessions as sessions
-from .offload import in_threads
 from .video_staging import VideoStaging
 from .videos import find_video, lock_video
 

@@ -209,3 +209,17 @@ def test_nothing_left_in_data_folder_by_refused_segment(client, app):
     from pathlib import Path
     post_segment(client, imageIndex=0, clientId="../x", audioBase64="QUJD")
     assert not [f for f in data_files(Path(app.config["DATA_DIR"])) if "recordings" in f]
+
+
+@pytest.mark.parametrize("encoded", [
+    lambda audio: '"' + b64(audio) + '"',                        # plain: lifted from the raw body
+    lambda audio: '"' + b64(audio).replace("/", "\\/") + '"',    # escaped: parsed as JSON
+    lambda audio: '"' + "\\n".join(b64(audio)[i:i + 76] for i in range(0, len(b64(audio)), 76)) + '"',
+], ids=["plain", "escaped-slashes", "line-breaks"])
+def test_segment_audio_is_the_same_however_the_json_encodes_it(client, app, encoded):
+    audio = bytes(range(256)) * 40  # every byte value, so "/" and "+" appear in the base64
+    raw = ('{"sessionId": "s9", "clientId": "c9", "imageIndex": 1, "audioBase64": '
+           + encoded(audio) + "}")
+    response = client.post("/api/session/segment", data=raw, content_type="application/json")
+    assert response.status_code == 200, response.json
+    assert stored(app, "recordings/s9/c9_1.m4a") == audio

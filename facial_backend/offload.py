@@ -8,17 +8,21 @@ request asking for it while this one waited for its thread would freeze the whol
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, BinaryIO, TypeVar
 
 import gevent
 from flask import has_app_context
 from gevent import get_hub, monkey
 
-from ..extensions import db
-from ..request_class import READ_PIECE
+from .extensions import db
 
 T = TypeVar("T")
+COOPERATIVE_PIECE = 256 * 1024  # bytes read between two yields
+# gevent's semaphore once gevent has patched ``threading`` (before the app is imported).
+_large_body_turns = threading.Semaphore(1)
 
 
 def _patched() -> bool:
@@ -29,6 +33,14 @@ def cooperate() -> None:
     """Let the other greenlets run (a no-op outside a gevent worker)."""
     if _patched():
         gevent.sleep(0)
+
+
+@contextmanager
+def large_body_turn() -> Iterator[None]:
+    """One request with a multi-MiB body handled at a time in this process; the others wait
+    for their turn without reading their bodies."""
+    with _large_body_turns:
+        yield
 
 
 def in_thread(func: Callable[..., T], *args: Any) -> T:
@@ -64,7 +76,7 @@ def read_cooperatively(stream: BinaryIO) -> bytes:
     """A request body read piece by piece with a yield between pieces: the server's reader
     does not yield while the data is already in the socket buffer."""
     pieces = []
-    while piece := stream.read(READ_PIECE):
+    while piece := stream.read(COOPERATIVE_PIECE):
         pieces.append(piece)
         cooperate()
     return b"".join(pieces)
