@@ -1,4 +1,4 @@
-"""Small statistics helpers shared by the scenarios (percentiles, rates)."""
+"""Small helpers shared by the scenarios: percentiles, rates, and target rows."""
 
 from __future__ import annotations
 
@@ -69,3 +69,21 @@ def summary(values: Iterable[float]) -> dict:
 def ms(seconds: float | None) -> float | None:
     """Seconds to milliseconds, keeping ``None``."""
     return None if seconds is None else seconds * 1000.0
+
+
+def target(name: str, value, goal: str, ok: bool | None) -> dict:
+    """A row of a scenario's ``targets``; ``ok`` None (nothing was measured) reports SKIP."""
+    result = "SKIP" if ok is None else ("PASS" if ok else "FAIL")
+    return {"target": name, "value": value, "goal": goal, "result": result}
+
+
+def below(value, limit) -> bool | None:
+    return None if value is None else value < limit
+
+
+def at_most(value, limit) -> bool | None:
+    return None if value is None else value <= limit
+
+
+def at_least(value, goal) -> bool | None:
+    return None if value is None else value >= goal

@@ -14,11 +14,6 @@ BATCH = 1000
 EPOCH = 1_737_885_600  # 2025-01-26T10:00:00Z
 
 
-def target(name: str, value, goal: str, ok: bool | None) -> dict:
-    result = "SKIP" if value is None else ("PASS" if ok else "FAIL")
-    return {"target": name, "value": value, "goal": goal, "result": result}
-
-
 def database_kind(ctx) -> str:
     url = ctx.env.get("DATABASE_URL", "")
     return "postgresql" if url.startswith("postgresql") else "sqlite"

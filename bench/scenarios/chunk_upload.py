@@ -263,11 +263,6 @@ def _row(target: str, concurrency: int, nchunks: int, batches: list[dict]) -> di
     }
 
 
-def _target(name: str, value, goal: str, ok: bool | None) -> dict:
-    result = "SKIP" if ok is None else ("PASS" if ok else "FAIL")
-    return {"target": name, "value": value, "goal": goal, "result": result}
-
-
 def _file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -392,26 +387,23 @@ def run(ctx) -> dict:
     ratio4 = stats.ratio(medians.get(("service", 4)), medians.get(("ceiling", 4)))
     compl_p99 = {r["conc"]: r["compl_p99_ms"] for r in rows if r["target"] == "service"}
 
-    def below(value, limit):
-        return None if value is None else value < limit
-
     targets = [
-        _target("ratio x1 (service/ceiling MiB/s)", ratio1, f">= {RATIO_MIN}",
-                None if ratio1 is None else ratio1 >= RATIO_MIN),
-        _target("ratio x4 (service/ceiling MiB/s)", ratio4, f">= {RATIO_MIN}",
-                None if ratio4 is None else ratio4 >= RATIO_MIN),
-        *(_target(f"completion p99 {file_mib} MiB x{conc} (ms)", compl_p99.get(conc),
-                  f"< {COMPLETION_P99_MAX_MS:.0f}",
-                  below(compl_p99.get(conc), COMPLETION_P99_MAX_MS))
+        stats.target("ratio x1 (service/ceiling MiB/s)", ratio1, f">= {RATIO_MIN}",
+                     stats.at_least(ratio1, RATIO_MIN)),
+        stats.target("ratio x4 (service/ceiling MiB/s)", ratio4, f">= {RATIO_MIN}",
+                     stats.at_least(ratio4, RATIO_MIN)),
+        *(stats.target(f"completion p99 {file_mib} MiB x{conc} (ms)", compl_p99.get(conc),
+                       f"< {COMPLETION_P99_MAX_MS:.0f}",
+                       stats.below(compl_p99.get(conc), COMPLETION_P99_MAX_MS))
           for conc in CONCURRENCY_LEVELS),
-        _target("completion 1 GiB (ms)", big and big["compl_p99_ms"],
-                f"< {COMPLETION_1G_MAX_MS:.0f}",
-                below(big and big["compl_p99_ms"], COMPLETION_1G_MAX_MS)),
-        _target("RSS growth 1 GiB (MiB)", big and big["rss_growth_MiB"],
-                f"< {RSS_GROWTH_MAX_MIB:.0f}",
-                below(big and big["rss_growth_MiB"], RSS_GROWTH_MAX_MIB)),
-        _target("stored files: status + SHA-256", verification["ok"], "all match",
-                verification["ok"] if verification["videos_uploaded"] else False),
+        stats.target("completion 1 GiB (ms)", big and big["compl_p99_ms"],
+                     f"< {COMPLETION_1G_MAX_MS:.0f}",
+                     stats.below(big and big["compl_p99_ms"], COMPLETION_1G_MAX_MS)),
+        stats.target("RSS growth 1 GiB (MiB)", big and big["rss_growth_MiB"],
+                     f"< {RSS_GROWTH_MAX_MIB:.0f}",
+                     stats.below(big and big["rss_growth_MiB"], RSS_GROWTH_MAX_MIB)),
+        stats.target("stored files: status + SHA-256", verification["ok"], "all match",
+                     verification["ok"] if verification["videos_uploaded"] else False),
     ]
     if file_mib != 100:
         notes.append(f"--quick: {file_mib} MiB files, {reps} repetitions, no 1 GiB upload; "

@@ -237,21 +237,19 @@ def _backend_rows(ctx, name: str, users, data: bytes, out: dict) -> None:
 
 
 def _targets(out: dict) -> list[dict]:
-    def target(name, value, goal, ok):
-        return {"target": name, "value": value, "goal": goal,
-                "result": "SKIP" if value is None else ("PASS" if ok else "FAIL")}
+    target = stats.target
     targets = []
     for row in (r for r in out["rows"] if r["conc"] == USERS):
         for key in ("initiate_p99_ms", "complete_p99_ms", "initiate_server_p99_ms", "complete_server_p99_ms"):
             targets.append(target(f"{row['backend']} {key} at {USERS} users", row[key], f"< {GOAL_MS} ms",
-                                  row[key] is not None and row[key] < GOAL_MS))
+                                  stats.below(row[key], GOAL_MS)))
         if row["backend"] == "local":
             value = row["upload_p99_ms_per_MiB"]
             targets.append(target(f"local upload p99 per MiB at {USERS} users", value, f"< {GOAL_MS} ms",
-                                  value is not None and value < GOAL_MS))
+                                  stats.below(value, GOAL_MS)))
     for row in (r for r in out["throughput"] if r["backend"] == "local"):
         targets.append(target(f"local upload MiB/s / ceiling, {row['conc']} at once", row["ratio"],
-                              f">= {RATIO_MIN}", row["ratio"] is not None and row["ratio"] >= RATIO_MIN))
+                              f">= {RATIO_MIN}", stats.at_least(row["ratio"], RATIO_MIN)))
     targets.append(target("errors and verification problems", len(out["errors"]) + len(out["problems"]),
                           "0", not out["errors"] and not out["problems"]))
     return targets

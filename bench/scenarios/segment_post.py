@@ -132,10 +132,6 @@ def _row(name: str, result: dict, rss_peak) -> dict:
             "rss_peak_MiB": rss_peak, "errors": len(result["errors"])}
 
 
-def _target(name: str, value, goal: str, ok: bool) -> dict:
-    return {"target": name, "value": value, "goal": goal, "result": "PASS" if ok else "FAIL"}
-
-
 def memory_run(ctx, bodies: Bodies, count: int, deadline: float) -> dict:
     """``count`` segments 4 at once (indexes reused in blocks of 100); RSS after each block."""
     samples = []
@@ -170,16 +166,16 @@ def run(ctx) -> dict:
     c1, c4 = runs["C=1"], runs["C=4"]
     p99_c4 = stats.ms(stats.p99(c4["latencies"]))
     targets = [
-        _target("req/s C=1 (Node POC 30.6)", c1["req_s"], f">= {NODE_REQS_C1}",
-                bool(c1["req_s"]) and c1["req_s"] >= NODE_REQS_C1 and not c1["errors"]),
-        _target("req/s C=4 (Node POC 26.1)", c4["req_s"], f">= {NODE_REQS_C4}",
-                bool(c4["req_s"]) and c4["req_s"] >= NODE_REQS_C4 and not c4["errors"]),
-        _target("p99 C=4 (ms)", p99_c4, f"< {P99_MAX_MS:.0f}", p99_c4 is not None and p99_c4 < P99_MAX_MS),
-        _target(f"stored audio identical ({how})", f"{good}/{checked}", "all",
-                checked > 0 and good == checked),
-        _target(f"RSS growth over {len(samples) * 100} segments (MiB)", growth,
-                f"< {RSS_GROWTH_MAX_MIB:.0f}", growth is not None and growth < RSS_GROWTH_MAX_MIB
-                and not any(s["errors"] for s in samples)),
+        stats.target("req/s C=1 (Node POC 30.6)", c1["req_s"], f">= {NODE_REQS_C1}",
+                     bool(c1["req_s"]) and c1["req_s"] >= NODE_REQS_C1 and not c1["errors"]),
+        stats.target("req/s C=4 (Node POC 26.1)", c4["req_s"], f">= {NODE_REQS_C4}",
+                     bool(c4["req_s"]) and c4["req_s"] >= NODE_REQS_C4 and not c4["errors"]),
+        stats.target("p99 C=4 (ms)", p99_c4, f"< {P99_MAX_MS:.0f}", p99_c4 is not None and p99_c4 < P99_MAX_MS),
+        stats.target(f"stored audio identical ({how})", f"{good}/{checked}", "all",
+                     checked > 0 and good == checked),
+        stats.target(f"RSS growth over {len(samples) * 100} segments (MiB)", growth,
+                     f"< {RSS_GROWTH_MAX_MIB:.0f}", growth is not None and growth < RSS_GROWTH_MAX_MIB
+                     and not any(s["errors"] for s in samples)),
     ]
     return {
         "audio_bytes": audio_bytes,

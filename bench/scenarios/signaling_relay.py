@@ -23,6 +23,7 @@ from pathlib import Path
 
 import psutil
 
+from bench import stats
 from bench.procs import worker_pids
 
 PAIRS = (1, 10, 50)
@@ -211,11 +212,6 @@ def _row(pairs: int, target: str, result: dict) -> dict:
     }
 
 
-def _target(name: str, value, goal: str, ok: bool | None) -> dict:
-    result = "SKIP" if ok is None else ("PASS" if ok else "FAIL")
-    return {"target": name, "value": value, "goal": goal, "result": result}
-
-
 def _lift_rate_limit(ctx) -> str:
     """The service limits Socket.IO messages per socket (SOCKET_RATE_LIMIT, default 200/s),
     which would cap this capacity test far below the reference. When the runner owns the
@@ -275,15 +271,15 @@ def run(ctx) -> dict:
     targets = []
     for item in ratios:
         ratio = item["ratio"]
-        targets.append(_target(f"service/reference msgs/s, {item['pairs']} pairs", ratio,
-                               f">= {RATIO_MIN}", ratio is not None and ratio >= RATIO_MIN))
+        targets.append(stats.target(f"service/reference msgs/s, {item['pairs']} pairs", ratio,
+                                    f">= {RATIO_MIN}", ratio is not None and ratio >= RATIO_MIN))
     p99_50 = raw.get(50, {}).get("service", {}).get("rtt_p99_ms")
-    targets.append(_target("service RTT p99 at 50 pairs (ms)", p99_50, f"< {P99_MAX_MS:.0f}",
-                           p99_50 is not None and p99_50 < P99_MAX_MS))
+    targets.append(stats.target("service RTT p99 at 50 pairs (ms)", p99_50, f"< {P99_MAX_MS:.0f}",
+                                p99_50 is not None and p99_50 < P99_MAX_MS))
     lost = [raw[p]["service"].get("lost") for p in raw]
     lost_total = sum(lost) if lost and None not in lost else None
-    targets.append(_target("service messages lost (all runs)", lost_total, "== 0",
-                           bool(lost) and None not in lost and lost_total == 0))
+    targets.append(stats.target("service messages lost (all runs)", lost_total, "== 0",
+                                bool(lost) and None not in lost and lost_total == 0))
 
     notes = [rate_note, f"host has {ctx.cpu_count} CPUs, shared by the load generator (one node process, "
              "one core at most) and the server; loadgen_cpu% is measured by the loadgen over "

@@ -101,15 +101,15 @@ def run(ctx) -> dict:
         "worker CPU s per audio s": round(cpu_seconds / audio_total, 3) if audio_total else None,
         "worker exit code": worker,
         "targets": [
-            _target(f"RTF, {clip_path.name}", clip_rtf, f"< {RTF_MAX}", clip_rtf is not None
-                    and clip_rtf < RTF_MAX),
-            _target("worker peak RSS MiB", peak_rss, f"< {RSS_MAX_MIB:.0f}", peak_rss is not None
-                    and peak_rss < RSS_MAX_MIB),
-            _target("/readyz p99 ms while the worker runs", during_p99,
-                    f"< {p99_goal:.1f} (baseline p99 x {LATENCY_P99_FACTOR} + "
-                    f"{LATENCY_P99_SLACK_MS:g} ms)", during_p99 is not None and during_p99 < p99_goal),
-            _target("every job done", sum(r["status"] == "done" for r in rows), f"{len(rows)}",
-                    all(r["status"] == "done" for r in rows)),
+            stats.target(f"RTF, {clip_path.name}", clip_rtf, f"< {RTF_MAX}", clip_rtf is not None
+                         and clip_rtf < RTF_MAX),
+            stats.target("worker peak RSS MiB", peak_rss, f"< {RSS_MAX_MIB:.0f}", peak_rss is not None
+                         and peak_rss < RSS_MAX_MIB),
+            stats.target("/readyz p99 ms while the worker runs", during_p99,
+                         f"< {p99_goal:.1f} (baseline p99 x {LATENCY_P99_FACTOR} + "
+                         f"{LATENCY_P99_SLACK_MS:g} ms)", during_p99 is not None and during_p99 < p99_goal),
+            stats.target("every job done", sum(r["status"] == "done" for r in rows), f"{len(rows)}",
+                         all(r["status"] == "done" for r in rows)),
         ],
         "notes": notes,
     }
@@ -206,7 +206,3 @@ def _seconds_between(start: str | None, end: str | None) -> float | None:
         return None
     elapsed = datetime.fromisoformat(end) - datetime.fromisoformat(start)
     return round(elapsed.total_seconds(), 3)
-
-
-def _target(name: str, value, goal: str, ok: bool) -> dict:
-    return {"target": name, "value": value, "goal": goal, "result": "PASS" if ok else "FAIL"}
