@@ -56,7 +56,7 @@ def split_multipart(body: bytes, boundary: bytes, max_parts: int | None) -> list
         if max_parts is not None and len(parts) > max_parts:
             raise RequestEntityTooLarge()
         position = data_end + len(delimiter)
-        if body[position:] in (b"--", b"--\r\n"):
+        if body[position:position + 5] in (b"--", b"--\r\n"):  # the end, without copying the rest
             return parts
         if body[position:position + 2] != b"\r\n":
             raise NotSplittable
