@@ -24,7 +24,7 @@ from facial_backend.schemas import live as schemas
 from facial_backend.schemas.base import is_safe_id
 from facial_backend.services import live_sessions, live_sockets, presence
 from facial_backend.services.live_sessions import LiveError, Membership
-from facial_backend.services.users import get_by_username
+from facial_backend.services.users import display_name, get_by_username
 
 bp = Blueprint("live_socket", __name__)
 _HANDLERS: list[tuple[str, Callable]] = []
@@ -137,9 +137,9 @@ def on_register(state, data):
 def _tell_started(member: Membership) -> None:
     """Send a rebound member its own ``session_started`` again."""
     if member.role == "client":
-        name = get_by_username(member.peer_id)
         emit("session_started", {"sessionId": member.session_id, "evaluatorId": member.peer_id,
-                                 "evaluatorName": name.name if name else member.peer_id})
+                                 "evaluatorName": display_name(get_by_username(member.peer_id),
+                                                                member.peer_id)})
     else:
         emit("session_started", {"sessionId": member.session_id, "clientId": member.peer_id})
 

@@ -18,7 +18,7 @@ from ..extensions import db
 from ..ids import new_id
 from ..models.live import LiveConnection, LiveMember
 from ..models.sessions import StudySession
-from ..services.users import get_by_username
+from ..services.users import display_name, get_by_username
 from ..timeutil import utcnow
 
 KIND = "live"
@@ -90,7 +90,7 @@ def start_session(evaluator_id: str, client_id: str, package: str) -> Started:
     db.session.add_all([LiveMember(session_id=session.id, role="evaluator", user_id=evaluator_id),
                         LiveMember(session_id=session.id, role="client", user_id=client_id)])
     db.session.commit()
-    return Started(session, evaluator.name if evaluator else evaluator_id, replaced)
+    return Started(session, display_name(evaluator, evaluator_id), replaced)
 
 
 def end_session(session_id: str) -> bool:

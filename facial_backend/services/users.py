@@ -51,6 +51,12 @@ def get_by_username(username: str) -> User | None:
     return db.session.scalar(db.select(User).filter_by(username=username))
 
 
+def display_name(user: User | None, username: str) -> str:
+    """What the apps show for ``username``: the user's name, or the id itself when the database
+    does not know the user."""
+    return user.name if user else username
+
+
 def seed_demo_users() -> list[str]:
     """Create the origin's demo users that do not exist yet; returns the created usernames."""
     created = []
