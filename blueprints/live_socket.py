@@ -71,23 +71,37 @@ def event(name: str, *, registered: str | None = "any") -> Callable:
         @handles(name)
         @functools.wraps(handler)
         def wrapper(data=None):
-            state = live_sockets.get(request.sid)
+            state = _admitted(request.sid, name, registered,
+                              lambda code, message: _error(code, message, name))
             if state is None:
                 return None
-            if not state.take():
-                if state.should_warn():
-                    _error("rate_limited", "Too many messages; some were dropped.", name)
-                return None
             try:
-                if registered and state.user_id is None:
-                    raise LiveError("not_registered", "Send register first.")
-                if registered not in (None, "any") and state.role != registered:
-                    raise LiveError("wrong_role", f"Only the {registered} can send {name}.")
                 return handler(state, data)
             except LiveError as exc:
                 _error(exc.code, exc.message, name)
         return wrapper
     return decorator
+
+
+def _admitted(sid: str, name: str, registered: str | None,
+              refuse: Callable[[str, str], None]) -> live_sockets.SocketState | None:
+    """The socket's state when its message may be handled: within the rate limit (messages
+    over it are dropped, with an error at most once a second) and registered as ``name``
+    needs; otherwise None, the sender having been told why through ``refuse(code, message)``."""
+    state = live_sockets.get(sid)
+    if state is None:
+        return None
+    if not state.take():
+        if state.should_warn():
+            refuse("rate_limited", "Too many messages; some were dropped.")
+        return None
+    if registered and state.user_id is None:
+        refuse("not_registered", "Send register first.")
+        return None
+    if registered not in (None, "any") and state.role != registered:
+        refuse("wrong_role", f"Only the {registered} can send {name}.")
+        return None
+    return state
 
 
 @handles("connect")
@@ -209,15 +223,9 @@ def _relay_handler(app) -> Callable:
             return live_sessions.membership(user_id, role)
 
     def relay(sid: str, data=None) -> None:
-        state = live_sockets.get(sid)
+        state = _admitted(sid, "webrtc_signal", "any", functools.partial(refuse, sid))
         if state is None:
             return
-        if not state.take():
-            if state.should_warn():
-                refuse(sid, "rate_limited", "Too many messages; some were dropped.")
-            return
-        if state.user_id is None:
-            return refuse(sid, "not_registered", "Send register first.")
         target = data.get("targetUserId") if isinstance(data, dict) else None
         if not isinstance(target, str) or not is_safe_id(target) \
                 or not isinstance(data.get("signal"), dict):
