@@ -1,7 +1,7 @@
 """Audio recordings of the iPhone app (seed 003), uploaded straight to storage with a
 presigned POST, and the history of their status changes."""
 
-from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -20,7 +20,7 @@ class Recording(db.Model):
     __tablename__ = "recordings"
     __table_args__ = (
         Index("ix_recordings_owner_created", "recorded_by_user_id", "created_at"),
-        Index("ix_recordings_deleted_at", "is_deleted", "deleted_at"),
+        Index("ix_recordings_deleted_at", "deleted_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
@@ -49,8 +49,7 @@ class Recording(db.Model):
     processing_completed_at = mapped_column(UTCDateTime)
     processing_error: Mapped[str | None] = mapped_column(Text)
 
-    is_deleted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    deleted_at = mapped_column(UTCDateTime)
+    deleted_at = mapped_column(UTCDateTime)  # set by the soft delete
     deleted_by_user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # When `flask recordings purge` removed the file of a deleted recording from storage.
     purged_at = mapped_column(UTCDateTime)
@@ -62,6 +61,11 @@ class Recording(db.Model):
     status_changes = relationship("RecordingStatusChange", back_populates="recording",
                                   cascade="all, delete-orphan", passive_deletes=True,
                                   order_by="RecordingStatusChange.id")
+
+    @property
+    def is_deleted(self) -> bool:
+        """Soft-deleted (the origin's field; in queries use ``deleted_at``)."""
+        return self.deleted_at is not None
 
     def __repr__(self) -> str:
         return f"<Recording {self.id} {self.status}>"

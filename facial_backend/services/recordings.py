@@ -75,7 +75,7 @@ def _visible(query, user: User, *, include_deleted: bool = False):
     if user.role != "admin":
         query = query.filter(Recording.recorded_by_user_id == user.id)
     if not (include_deleted and user.role == "admin"):
-        query = query.filter(Recording.is_deleted.is_(False))
+        query = query.filter(Recording.deleted_at.is_(None))
     return query
 
 
@@ -177,7 +177,6 @@ def delete_recording(user: User, recording_id: str) -> None:
     with _locked(user, recording_id, include_deleted=True) as recording:
         if recording.is_deleted:
             raise BadRequest("Recording is already deleted", "already_deleted")
-        recording.is_deleted = True
         recording.deleted_at = utcnow()
         recording.deleted_by_user_id = user.id
         set_status(recording, "deleted", user)
@@ -188,7 +187,7 @@ def purge_deleted(older_than_days: float) -> list[Recording]:
     ``older_than_days`` ago; their rows stay (with ``purged_at``) as the audit trail."""
     cutoff = utcnow() - timedelta(days=older_than_days)
     due = db.session.scalars(
-        db.select(Recording.id).filter(Recording.is_deleted.is_(True), Recording.purged_at.is_(None),
+        db.select(Recording.id).filter(Recording.purged_at.is_(None),
                                        Recording.deleted_at <= cutoff)
         .order_by(Recording.deleted_at)).all()
     storage = get_storage()
