@@ -3,12 +3,12 @@ presence, audio segments. Sign-in is in ``auth``; Socket.IO events are in ``live
 
 import functools
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
 
 from facial_backend.api import body, doc, max_body, query
 from facial_backend.auth import current_user, login_required
 from facial_backend.errors import ApiError, BadRequest, NotFound
-from facial_backend.offload import large_body_turn, read_cooperatively
+from facial_backend.offload import large_body_turn
 from facial_backend.schemas import live as schemas
 from facial_backend.services import presence, segments
 
@@ -19,14 +19,11 @@ TAGS = ["live sessions"]
 
 
 def _one_large_body_at_a_time(view):
-    """Read the (large) body piece by piece, yielding to the other greenlets between pieces,
-    into werkzeug's cache, where ``@body`` below then finds it; and handle one such request at
-    a time in this worker, so that a burst of segments queues (in the kernel's socket
-    buffers) instead of crowding out the signals relayed meanwhile."""
+    """Handle one such request at a time in this worker, so that a burst of segments queues
+    (in the kernel's socket buffers) instead of crowding out the signals relayed meanwhile."""
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         with large_body_turn():
-            request._cached_data = read_cooperatively(request.stream)
             return view(*args, **kwargs)
     return wrapper
 

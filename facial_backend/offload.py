@@ -1,6 +1,7 @@
 """Keeping a gevent worker's event loop free while large bodies arrive (segments, video
-chunks): a large body is read in pieces with a yield to the other greenlets between them, and
-blocking disk work (a write with fsync, hashing) goes to a native thread.
+chunks): ``cooperate`` yields to the other greenlets (``request_class.LargePieceInput`` does
+after every piece of a body), requests with multi-MiB bodies take turns, and blocking disk work
+(a write with fsync, hashing) goes to a native thread.
 Outside a gevent worker (tests, CLI) everything runs in place, and so does the work of a
 request that holds SQLite's write lock: SQLite waits for that lock inside C, so another
 request asking for it while this one waited for its thread would freeze the whole loop.
@@ -11,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, TypeVar
 
 import gevent
 from flask import has_app_context
@@ -20,7 +21,6 @@ from gevent import get_hub, monkey
 from .extensions import db
 
 T = TypeVar("T")
-COOPERATIVE_PIECE = 256 * 1024  # bytes read between two yields
 # gevent's semaphore once gevent has patched ``threading`` (before the app is imported).
 _large_body_turns = threading.Semaphore(1)
 
@@ -70,13 +70,3 @@ def _holds_sqlite_write_lock() -> bool:
     if connection.dialect.name != "sqlite":
         return False
     return connection.connection.dbapi_connection.in_transaction
-
-
-def read_cooperatively(stream: BinaryIO) -> bytes:
-    """A request body read piece by piece with a yield between pieces: the server's reader
-    does not yield while the data is already in the socket buffer."""
-    pieces = []
-    while piece := stream.read(COOPERATIVE_PIECE):
-        pieces.append(piece)
-        cooperate()
-    return b"".join(pieces)

@@ -23,7 +23,7 @@ from werkzeug.sansio.multipart import Data, Epilogue, Event, Field, File, Multip
 from storage import ExpiredSignature, LocalStorage, ObjectInfo, SignatureError, UploadPolicy
 
 from ..errors import ApiError, BadRequest
-from ..offload import cooperate, in_thread
+from ..offload import in_thread
 
 READ_SIZE = 256 * 1024
 MAX_PARTS = 64
@@ -160,7 +160,6 @@ def _write_file_data(fd: int, events: Iterator[Event], max_bytes: int) -> int:
         view = memoryview(event.data)
         while view:
             view = view[os.write(fd, view):]
-        cooperate()  # a piece arrives whole from the read-ahead buffer, without a yield
         if not event.more_data:
             return size
     raise BadRequest("The multipart body ends inside the file part.", "malformed_multipart")
