@@ -16,6 +16,7 @@ import storage
 
 from . import (
     models,  # noqa: F401  (every table, for the metadata and alembic)
+    server_timing,
     socket_json,
 )
 from .config import SETTINGS, ensure_secret_key, load_settings
@@ -59,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     configure_logging(app)
     register_error_handlers(app)
     _init_extensions(app)
+    server_timing.init_app(app)
     app.wsgi_app = without_websocket_compression(app.wsgi_app)
 
     from blueprints import register_blueprints

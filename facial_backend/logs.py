@@ -11,6 +11,8 @@ import uuid
 
 from flask import Flask, g, has_request_context, request
 
+from . import server_timing
+
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -24,7 +26,7 @@ class JsonFormatter(logging.Formatter):
         }
         if has_request_context():
             entry["request_id"] = g.get("request_id")
-        for key in ("method", "path", "status", "duration_ms", "remote"):
+        for key in ("method", "path", "status", "duration_ms", "worker_ms", "db_ms", "storage_ms", "remote"):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)
         if record.exc_info:
@@ -57,8 +59,9 @@ def configure_logging(app: Flask) -> None:
         if request_id:
             response.headers["X-Request-ID"] = request_id
             duration = (time.perf_counter() - g.request_started) * 1000
+            waits = {f"{metric}_ms": round(seconds * 1000, 2) for metric, seconds in server_timing.metrics().items()}
             access.info("request", extra={"method": request.method, "path": request.path,
                                           "status": response.status_code,
-                                          "duration_ms": round(duration, 2),
+                                          "duration_ms": round(duration, 2), **waits,
                                           "remote": request.remote_addr})
         return response

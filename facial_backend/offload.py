@@ -10,6 +10,7 @@ request asking for it while this one waited for its thread would freeze the whol
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -18,6 +19,7 @@ import gevent
 from flask import has_app_context
 from gevent import get_hub, monkey
 
+from . import server_timing
 from .extensions import db
 
 T = TypeVar("T")
@@ -50,12 +52,22 @@ def in_thread(func: Callable[..., T], *args: Any) -> T:
 
 
 def in_threads(*calls: tuple) -> list:
-    """Each ``(func, *args)`` in a thread of its own, all at once; their results in order."""
+    """Each ``(func, *args)`` in a thread of its own, all at once; their results in order.
+    The longest call counts as the request's time in threads (``server_timing.THREADS``)."""
     if _patched() and not _holds_sqlite_write_lock():
         pool = get_hub().threadpool
-        running = [pool.spawn(func, *args) for func, *args in calls]
-        return [result.get() for result in running]
+        running = [pool.spawn(_timed, func, *args) for func, *args in calls]
+        outcomes = [result.get() for result in running]
+        server_timing.add(server_timing.THREADS, max(seconds for seconds, _ in outcomes))
+        return [result for _, result in outcomes]
     return [func(*args) for func, *args in calls]
+
+
+def _timed(func: Callable[..., T], *args: Any) -> tuple[float, T]:
+    """(seconds taken, result) of ``func(*args)``."""
+    started = time.perf_counter()
+    result = func(*args)
+    return time.perf_counter() - started, result
 
 
 def _holds_sqlite_write_lock() -> bool:

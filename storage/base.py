@@ -274,3 +274,8 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def check(self) -> None:
         """Raise StorageError if the store cannot be used (for readiness probes)."""
+
+    @abc.abstractmethod
+    def time_remote_calls(self, report: Callable[[float], None]) -> None:
+        """Call ``report(seconds)`` after every request this store makes to a remote server
+        (a local folder makes none)."""

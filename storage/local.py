@@ -226,6 +226,9 @@ class LocalStorage(Storage):
         if not self.root.is_dir() or not os.access(self.root, os.W_OK | os.X_OK):
             raise StorageError(f"the storage folder {self.root} is missing or not writable")
 
+    def time_remote_calls(self, report: Callable[[float], None]) -> None:
+        """A local folder makes no remote calls: nothing to report."""
+
 
 def _read_range(fd: int, start: int, last: int) -> Iterator[bytes]:
     """Yield bytes ``start``..``last`` of an open file."""

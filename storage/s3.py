@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC
 from pathlib import Path
@@ -38,6 +39,7 @@ from .content_types import guess_content_type
 
 _MiB = 1024 * 1024
 _NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
+_CALL_STARTED = "storage_call_started"
 _TRANSFER = TransferConfig(multipart_threshold=8 * _MiB, multipart_chunksize=8 * _MiB, max_concurrency=4)
 # Parts read from a stream wait in memory for an upload thread: at most 2 x 8 MiB per upload.
 _TRANSFER.max_in_memory_upload_chunks = 2
@@ -307,6 +309,19 @@ class S3Storage(Storage):
             params["ResponseContentType"] = content_type
         with _s3_errors("presign a download of", key):
             return self._client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
+
+    def time_remote_calls(self, report: Callable[[float], None]) -> None:
+        def started(context: dict, **_: Any) -> None:
+            context[_CALL_STARTED] = time.perf_counter()
+
+        def ended(context: dict, **_: Any) -> None:
+            if _CALL_STARTED in context:
+                report(time.perf_counter() - context.pop(_CALL_STARTED))
+
+        events = self._client.meta.events
+        events.register("before-call.s3", started)
+        events.register("after-call.s3", ended)
+        events.register("after-call-error.s3", ended)
 
     def local_path(self, key: str) -> None:
         validate_key(key)

@@ -17,7 +17,18 @@ APPOINTMENT = "123e4567-e89b-12d3-a456-426614174000"
 TIMEOUT = 30
 
 
-def phone_flow(base_url: str, data: bytes) -> dict:
+def server_timing(response) -> dict[str, float]:
+    """The ``Server-Timing`` metrics of a response, in ms."""
+    metrics = {}
+    for part in response.headers["Server-Timing"].split(","):
+        name, _, duration = part.strip().partition(";dur=")
+        metrics[name] = float(duration)
+    return metrics
+
+
+def phone_flow(base_url: str, data: bytes) -> tuple[dict, dict[str, dict[str, float]]]:
+    """Run the flow; (the initiate answer, the Server-Timing metrics of the upload (when the
+    service took it) and of the completion)."""
     http = requests.Session()
     token = http.post(f"{base_url}/api/v1/auth/token", data={"username": "phone", "password": "phone-pass"},
                       timeout=TIMEOUT)
@@ -38,6 +49,9 @@ def phone_flow(base_url: str, data: bytes) -> dict:
                      json={"file_size_bytes": len(data), "duration_seconds": 62.5,
                            "recording_metadata": {"device_model": "iPhone 15 Pro"}})
     assert done.status_code == 200 and done.json()["recording_id"] == recording_id
+    timings = {"complete": server_timing(done)}
+    if "Server-Timing" in stored.headers:
+        timings["upload"] = server_timing(stored)
 
     listed = http.get(f"{base_url}/api/v1/recordings/", timeout=TIMEOUT).json()
     assert [r["id"] for r in listed] == [recording_id]
@@ -50,7 +64,7 @@ def phone_flow(base_url: str, data: bytes) -> dict:
     assert http.delete(f"{base_url}/api/v1/recordings/{recording_id}", timeout=TIMEOUT).status_code == 200
     assert http.get(f"{base_url}/api/v1/recordings/", timeout=TIMEOUT).json() == []
     http.close()
-    return upload
+    return upload, timings
 
 
 @pytest.fixture
@@ -62,20 +76,28 @@ def test_phone_flow_on_s3(live_server_factory, moto_endpoint, phone_user):
     bucket = f"rec-{uuid.uuid4().hex[:12]}"
     server = live_server_factory(extra_env={"STORAGE_BACKEND": "s3", "S3_ENDPOINT_URL": moto_endpoint,
                                             "S3_BUCKET": bucket, "S3_CREATE_BUCKET": "true"})
-    upload = phone_flow(server.base_url, os.urandom(300_000))
+    upload, timings = phone_flow(server.base_url, os.urandom(300_000))
     assert upload["upload_url"] == f"{moto_endpoint}/{bucket}"
     assert upload["bucket"] == bucket
+    # The completion's HEAD to S3 is timed, and the worker's own time leaves out waiting for it.
+    complete = timings["complete"]
+    assert complete["storage"] > 0 and complete["db"] > 0
+    assert 0 < complete["worker"] < complete["total"]
 
 
 def test_phone_flow_on_local_storage(live_server_factory, app_settings, phone_user):
     server = live_server_factory(extra_env={"STORAGE_BACKEND": "local"})
     data = os.urandom(3 * 1024 * 1024 + 17)
-    upload = phone_flow(server.base_url, data)
+    upload, timings = phone_flow(server.base_url, data)
     assert upload["upload_url"] == f"{server.base_url}/storage/upload"
     assert upload["bucket"] == "local"
+    # Storing the file (fsync, rename) ran in a native thread; it is part of the worker's time.
+    stored = timings["upload"]
+    assert stored["threads"] > 0 and "storage" not in stored
+    assert stored["threads"] <= stored["worker"] <= stored["total"] + 1
     # The file is still there after the soft delete, byte for byte.
-    stored = os.path.join(app_settings["DATA_DIR"], upload["s3_key"])
-    with open(stored, "rb") as file:
+    stored_file = os.path.join(app_settings["DATA_DIR"], upload["s3_key"])
+    with open(stored_file, "rb") as file:
         assert file.read() == data
 
 

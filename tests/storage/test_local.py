@@ -208,3 +208,13 @@ def test_check_fails_when_the_folder_is_gone(store):
 
     with pytest.raises(StorageError, match="missing or not writable"):
         store.check()
+
+
+def test_a_local_folder_reports_no_remote_calls(local_storage):
+    reported: list[float] = []
+    local_storage.time_remote_calls(reported.append)
+
+    local_storage.put_bytes("timed/a.txt", b"x")
+    assert local_storage.head("timed/a.txt") is not None
+
+    assert reported == []

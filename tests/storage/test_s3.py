@@ -96,3 +96,17 @@ def test_download_file_names_are_safe_in_the_header(s3_storage, filename, dispos
 
     assert response.status_code == 200
     assert response.headers["Content-Disposition"] == disposition
+
+
+def test_each_call_to_s3_reports_its_time(s3_storage):
+    reported: list[float] = []
+    s3_storage.time_remote_calls(reported.append)
+
+    s3_storage.put_bytes("timed/a.txt", b"x")
+    calls_to_store = len(reported)
+    assert s3_storage.head("timed/a.txt") is not None
+    assert s3_storage.head("timed/missing.txt") is None  # a 404 answer is a call too
+
+    assert calls_to_store >= 1
+    assert len(reported) == calls_to_store + 2
+    assert all(seconds > 0 for seconds in reported)
