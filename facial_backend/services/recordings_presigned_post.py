@@ -21,6 +21,7 @@ from werkzeug.http import parse_options_header
 from werkzeug.sansio.multipart import Data, Epilogue, Event, Field, File, MultipartDecoder, NeedData
 
 from storage import ExpiredSignature, LocalStorage, ObjectInfo, SignatureError, UploadPolicy
+from storage.atomicfile import start_writeback
 
 from ..errors import ApiError, BadRequest
 from ..offload import in_thread
@@ -137,13 +138,13 @@ def _store(storage: LocalStorage, policy: UploadPolicy, events: Iterator[Event],
     temp = Path(name)
     try:
         size = _write_file_data(fd, events, high)
-        in_thread(os.fsync, fd)  # a thread waits for the disk; the other requests go on
         os.close(fd)
         fd = -1
         if size < low:
             raise refused("entity_too_small", f"Your proposed upload is smaller than the minimum "
                                               f"allowed size ({low} bytes).")
-        return storage.put_file(policy.key, temp, content_type, move=True)
+        # fsync, rename and folder fsync: a thread waits for the disk, the other requests go on
+        return in_thread(lambda: storage.put_file(policy.key, temp, content_type, move=True))
     finally:
         if fd >= 0:
             os.close(fd)
@@ -153,13 +154,14 @@ def _write_file_data(fd: int, events: Iterator[Event], max_bytes: int) -> int:
     for event in events:
         if not isinstance(event, Data):
             break
-        size += len(event.data)
-        if size > max_bytes:
+        if size + len(event.data) > max_bytes:
             raise refused("entity_too_large", f"Your proposed upload exceeds the maximum allowed "
                                               f"size ({max_bytes} bytes).")
         view = memoryview(event.data)
         while view:
             view = view[os.write(fd, view):]
+        start_writeback(fd, size, len(event.data))
+        size += len(event.data)
         if not event.more_data:
             return size
     raise BadRequest("The multipart body ends inside the file part.", "malformed_multipart")
