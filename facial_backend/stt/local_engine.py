@@ -89,9 +89,11 @@ class LocalEngine:
             if not text or (piece.no_speech_prob > NO_SPEECH_PROB
                             and piece.avg_logprob < NO_SPEECH_LOGPROB):
                 continue
-            segment = Segment(round(piece.start, 3), round(piece.end, 3), text)
+            # Whisper's timestamps can run past the end of a short clip: keep them inside it.
+            start, end = min(piece.start, duration), min(piece.end, duration)
+            segment = Segment(round(start, 3), round(end, 3), text)
             segments.append(segment)
-            logprobs.append((piece.avg_logprob, max(piece.end - piece.start, 0.01)))
+            logprobs.append((piece.avg_logprob, max(end - start, 0.01)))
             if on_segment:
                 on_segment(segment)
         return Transcript(text=" ".join(s.text for s in segments), engine=self.name,
