@@ -20,7 +20,7 @@ from ..errors import ApiError, BadRequest, Conflict
 from ..extensions import db, get_storage
 from ..models.sessions import StudySession
 from ..models.uploads import Video, VideoChunk
-from ..offload import in_threads
+from ..offload import in_thread, in_threads
 from ..timeutil import utcnow
 from . import recording_sessions as sessions
 from .video_staging import VideoStaging
@@ -100,6 +100,8 @@ def _store_chunk(video: Video, index: int, data: bytes) -> ChunkOutcome:
                            "was built from.", "chunk_conflict")
         return _outcome(video, index)
     staging = VideoStaging(current_app.config["DATA_DIR"], video.id)
+    if video.appended_bytes and staging.part_size() is None:
+        return _finish_interrupted_completion(video, staging, chunk, index, data)
     staging.prepare(video.appended_bytes)
     if chunk is None:
         chunk = VideoChunk(video_pk=video.id, chunk_index=index, size=len(data))
@@ -153,13 +155,14 @@ def _append(staging: VideoStaging, video: Video, chunk: VideoChunk, data: bytes)
 
 
 def _drain_pending(staging: VideoStaging, video: Video) -> None:
-    """Append the waiting chunks that now follow the staged file without a gap."""
+    """Append the waiting chunks that now follow the staged file without a gap. Their files
+    stay until the video completes: a request that dies before its commit leaves them to
+    its retry."""
     while _pending_count(video) > 0:
         waiting = db.session.get(VideoChunk, (video.id, video.appended_chunks))
         if waiting is None or waiting.offset is not None:
             return
         _append(staging, video, waiting, staging.read_pending(waiting.chunk_index))
-        staging.remove_pending(waiting.chunk_index)
 
 
 def _same_as_staged(staging: VideoStaging, chunk: VideoChunk, data: bytes) -> bool:
@@ -208,14 +211,53 @@ def _unappend_from(staging: VideoStaging, video: Video, index: int) -> None:
     video.appended_bytes = cut
 
 
+def _video_key(video: Video, session: StudySession) -> str:
+    return f"{sessions.media_folder(session)}/{video.video_id}.{video.file_extension}"
+
+
+def _finish_interrupted_completion(video: Video, staging: VideoStaging, chunk: VideoChunk | None,
+                                   index: int, data: bytes) -> ChunkOutcome:
+    """The staged file is gone though the video is not complete: a request moved it into
+    storage and died before its commit. The retry of that request's chunk (the one chunk
+    without a row) finishes the completion from the stored file."""
+    sizes = dict(db.session.execute(db.select(VideoChunk.chunk_index, VideoChunk.size)
+                                    .filter_by(video_pk=video.id)).tuples().all())
+    missing = [i for i in range(video.total_chunks) if i not in sizes]
+    if chunk is not None or missing != [index]:
+        raise Conflict(f"The upload of video {video.video_id} was interrupted while completing; "
+                       f"send chunk {missing[0] if missing else index} again to finish it.",
+                       "completion_interrupted")
+    key = _video_key(video, db.session.get(StudySession, video.session_id))
+    stored = get_storage().head(key)
+    if stored is None:
+        raise ApiError(410, "upload_lost", f"The staged upload of video {video.video_id} is gone; "
+                                           "upload it again under a new video_id.")
+    sizes[index] = len(data)
+    offsets, position = {}, 0
+    for i in sorted(sizes):
+        offsets[i], position = position, position + sizes[i]
+    if position != stored.size or b"".join(get_storage().open(
+            key, offsets[index], offsets[index] + len(data) - 1)) != data:
+        raise Conflict(f"Chunk {index} differs from the one the stored video {video.video_id} was "
+                       "built from.", "chunk_conflict")
+    db.session.add(VideoChunk(video_pk=video.id, chunk_index=index, size=len(data)))
+    for row in db.session.scalars(db.select(VideoChunk).filter_by(video_pk=video.id)):
+        row.offset = offsets[row.chunk_index]
+    video.received_chunks = video.appended_chunks = video.total_chunks
+    video.appended_bytes = stored.size
+    _complete(video, staging)
+    return _outcome(video, index)
+
+
 def _complete(video: Video, staging: VideoStaging) -> None:
     """Exactly once per video (the caller holds its lock): hash, move into storage, record."""
-    session = db.session.get(StudySession, video.session_id)
-    key = f"{sessions.media_folder(session)}/{video.video_id}.{video.file_extension}"
+    with db.session.no_autoflush:
+        session = db.session.get(StudySession, video.session_id)
+    key = _video_key(video, session)
     storage = get_storage()
     running = _running_hashes.pop(video.id, None)
     if staging.part_size() is None:
-        # A crash after the move and before the commit: the stored file is the upload.
+        # Moved by a request that died before its commit: the stored file is the upload.
         digest = hashlib.sha256()
         for piece in storage.open(key):
             digest.update(piece)
@@ -223,11 +265,10 @@ def _complete(video: Video, staging: VideoStaging) -> None:
     else:
         sha256 = running[0].hexdigest() if running and running[1] == video.appended_bytes \
             else staging.sha256()
-        if _fsync():
-            staging.sync()
-        storage.put_file(key, staging.part_path, CONTENT_TYPES.get(video.file_extension,
-                                                                    "application/octet-stream"),
-                         move=True)
+        # Durable once stored (fsync and rename, or the upload to S3); in a thread while this
+        # request has written nothing to the database yet (see offload).
+        in_thread(lambda: storage.put_file(key, staging.part_path, CONTENT_TYPES.get(
+            video.file_extension, "application/octet-stream"), move=True))
     video.status = "complete"
     video.size = video.appended_bytes
     video.sha256 = sha256

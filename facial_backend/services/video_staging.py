@@ -76,22 +76,12 @@ class VideoStaging:
     def read_pending(self, index: int) -> bytes:
         return self.pending_path(index).read_bytes()
 
-    def remove_pending(self, index: int) -> None:
-        self.pending_path(index).unlink(missing_ok=True)
-
     def sha256(self) -> str:
         digest = hashlib.sha256()
         with open(self.part_path, "rb") as handle:
             while piece := handle.read(_READ):
                 digest.update(piece)
         return digest.hexdigest()
-
-    def sync(self) -> None:
-        fd = os.open(self.part_path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
     def remove(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
