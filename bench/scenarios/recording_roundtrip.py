@@ -37,6 +37,15 @@ PASSWORD = "bench-recordings"
 SERVER_STEPS = ("initiate", "upload", "complete")
 AWS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
        "AWS_EC2_METADATA_DISABLED": "true"}
+_MOTO_KEEPING_CONNECTIONS = """
+import sys
+from werkzeug.serving import WSGIRequestHandler
+WSGIRequestHandler.protocol_version = "HTTP/1.1"
+from moto.server import main
+main(sys.argv[1:])
+"""
+"""moto's S3 server, keeping connections alive as S3 does (its development server closes each
+one after the response unless it speaks HTTP/1.1)."""
 _CREATE_USERS = """
 import sys
 from wsgi import app
@@ -211,7 +220,7 @@ def verify(done: list[tuple[Phone, str]], data: bytes) -> list[str]:
 def _start_moto(ctx):
     port = free_port()
     # S3 runs on other machines in production: moto yields the CPU to the service under test.
-    process = subprocess.Popen([ctx.python, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+    process = subprocess.Popen([ctx.python, "-c", _MOTO_KEEPING_CONNECTIONS, "-H", "127.0.0.1", "-p", str(port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **AWS},
                                preexec_fn=lambda: os.nice(10))
     url = f"http://127.0.0.1:{port}"
