@@ -84,6 +84,12 @@ def header(total_seconds: float) -> str:
     return ", ".join([*parts, f"total;dur={total_seconds * 1000:.2f}"])
 
 
+def parse(value: str) -> dict[str, float]:
+    """A ``Server-Timing`` header's durations in ms, by metric (``{"total": 3.1, "db": 0.4}``)."""
+    parts = (part.strip().partition(";dur=") for part in value.split(","))
+    return {name: float(duration) for name, _, duration in parts}
+
+
 def _query_started(_conn, _cursor, _statement, _parameters, context, _executemany) -> None:
     if context is not None:
         context.server_timing_started = time.perf_counter()

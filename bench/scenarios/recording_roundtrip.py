@@ -25,6 +25,7 @@ from urllib3 import encode_multipart_formdata
 
 from bench import stats
 from bench.procs import free_port
+from facial_backend import server_timing
 
 MIB = stats.MIB
 FILE_BYTES = 2 * MIB
@@ -90,7 +91,7 @@ class Phone:
         """The service's whole time per request (``total``), per step."""
 
     def _own_time(self, step: str, response) -> None:
-        timing = server_timing(response)
+        timing = server_timing.parse(response.headers["Server-Timing"])
         self.server_s[step].append(timing["worker"] / 1000)
         self.total_s[step].append(timing["total"] / 1000)
 
@@ -119,15 +120,6 @@ class Phone:
     def close(self) -> None:
         self.api.close()
         self.storage.close()
-
-
-def server_timing(response) -> dict[str, float]:
-    """The ``Server-Timing`` header's metrics, in ms (``{"total": 3.1, "db": 0.4}``)."""
-    metrics = {}
-    for part in response.headers["Server-Timing"].split(","):
-        name, _, duration = part.strip().partition(";dur=")
-        metrics[name] = float(duration)
-    return metrics
 
 
 def _expect(response, status, step: str) -> None:

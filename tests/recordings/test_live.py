@@ -11,19 +11,12 @@ import psutil
 import pytest
 import requests
 
+from facial_backend import server_timing
+
 pytestmark = pytest.mark.live
 
 APPOINTMENT = "123e4567-e89b-12d3-a456-426614174000"
 TIMEOUT = 30
-
-
-def server_timing(response) -> dict[str, float]:
-    """The ``Server-Timing`` metrics of a response, in ms."""
-    metrics = {}
-    for part in response.headers["Server-Timing"].split(","):
-        name, _, duration = part.strip().partition(";dur=")
-        metrics[name] = float(duration)
-    return metrics
 
 
 def phone_flow(base_url: str, data: bytes) -> tuple[dict, dict[str, dict[str, float]]]:
@@ -49,9 +42,9 @@ def phone_flow(base_url: str, data: bytes) -> tuple[dict, dict[str, dict[str, fl
                      json={"file_size_bytes": len(data), "duration_seconds": 62.5,
                            "recording_metadata": {"device_model": "iPhone 15 Pro"}})
     assert done.status_code == 200 and done.json()["recording_id"] == recording_id
-    timings = {"complete": server_timing(done)}
+    timings = {"complete": server_timing.parse(done.headers["Server-Timing"])}
     if "Server-Timing" in stored.headers:
-        timings["upload"] = server_timing(stored)
+        timings["upload"] = server_timing.parse(stored.headers["Server-Timing"])
 
     listed = http.get(f"{base_url}/api/v1/recordings/", timeout=TIMEOUT).json()
     assert [r["id"] for r in listed] == [recording_id]
