@@ -149,6 +149,23 @@ def test_concurrent_final_chunks_complete_once(app):
     assert stored_video(app, session_id, "v") == b"".join(parts)
 
 
+def test_session_mirror_shows_every_video_completed_at_once(app):
+    """On PostgreSQL the four completions do not wait for each other's commits: each mirror
+    must still be written from what is committed, the last one seeing them all."""
+    client = app.test_client()
+    session_id = create_session(client)
+    videos = [f"v{n}" for n in range(4)]
+    for video_id in videos:
+        post_chunk(client, session_id, video_id, 0, 2, b"first-")
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda video_id: post_chunk(
+            app.test_client(), session_id, video_id, 1, 2, b"last").json, videos))
+    assert {r["status"] for r in results} == {"video_complete"}
+    mirror = json.loads(app.extensions["storage"].read_bytes(f"facial_recordings/{session_id}/session.json"))
+    assert {(v["video_id"], v["status"]) for v in mirror["videos"]} == {(v, "complete") for v in videos}
+
+
 def test_chunk_checksum(client, app):
     session_id = create_session(client)
     good = hashlib.sha256(b"abc").hexdigest()
@@ -329,15 +346,15 @@ def test_bytes_written_by_an_unacknowledged_request_are_cut_off(client, app):
 def test_a_completion_whose_commit_was_lost_is_finished_by_the_retry(client, app, monkeypatch):
     """The process dies after moving the finished file into storage, before its commit: the
     app retries the last chunk, and the stored file, its size and SHA-256 are the upload's."""
-    from facial_backend.services import recording_sessions
+    from facial_backend.services import uploads
 
     session_id = create_session(client)
     post_chunk(client, session_id, "v", 0, 3, b"zero-")
     post_chunk(client, session_id, "v", 1, 3, b"one-")
 
-    def die(_session):
+    def die(_video, _index):
         raise RuntimeError("the process dies here")
-    monkeypatch.setattr(recording_sessions, "write_session_mirror", die)
+    monkeypatch.setattr(uploads, "_outcome", die)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     assert post_chunk(client, session_id, "v", 2, 3, b"two").status_code == 500
     monkeypatch.undo()

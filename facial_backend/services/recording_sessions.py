@@ -16,6 +16,7 @@ from ..ids import new_uuid
 from ..models.sessions import StudySession
 from ..models.uploads import Video
 from ..timeutil import isoformat_z, utcnow
+from .locks import keyed_lock
 from .videos import lock_video
 
 KIND = "recording"
@@ -31,9 +32,8 @@ def create_session(participant_id: str | None, participant_name: str | None,
                            participant_id=participant_id,
                            participant_name=participant_name or "Anonymous")
     db.session.add(session)
-    db.session.flush()
-    write_session_mirror(session)
     db.session.commit()
+    write_session_mirror(session.id)
     return session
 
 
@@ -91,10 +91,15 @@ def session_document(session: StudySession) -> dict[str, Any]:
     }
 
 
-def write_session_mirror(session: StudySession) -> None:
-    get_storage().put_bytes(f"{media_folder(session)}/session.json",
-                            json.dumps(session_document(session), indent=2).encode(),
-                            "application/json")
+def write_session_mirror(session_id: str) -> None:
+    """Rewrite the session's ``session.json`` from what is committed: call it after the commit.
+    Writers take turns per session (in the process, and across processes through the session's
+    row lock on PostgreSQL), so the last one to write has seen every earlier commit."""
+    with keyed_lock(("session-mirror", session_id)):
+        session = db.session.scalar(db.select(StudySession).filter_by(id=session_id).with_for_update())
+        document = json.dumps(session_document(session), indent=2).encode()
+        get_storage().put_bytes(f"{media_folder(session)}/session.json", document, "application/json")
+        db.session.commit()
 
 
 def save_metadata(session: StudySession, video_id: str, metadata: dict[str, Any]) -> Video:
@@ -108,7 +113,7 @@ def save_metadata(session: StudySession, video_id: str, metadata: dict[str, Any]
         video.metadata_at = utcnow()
         get_storage().put_bytes(f"{media_folder(session)}/{video_id}.metadata.json",
                                 json.dumps(metadata, indent=2).encode(), "application/json")
-        write_session_mirror(session)
+    write_session_mirror(session.id)
     return video
 
 

@@ -9,7 +9,6 @@ files until the gap before them is filled.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -59,7 +58,11 @@ def receive_chunk(session_id: str, video_id: str, chunk_index: int, total_chunks
                        fields={"chunk_sha256": ["Does not match the chunk's SHA-256."]})
     with lock_video(session_id, video_id, lambda: sessions.get_session(session_id)) as video:
         _check_video(video, total_chunks, file_extension, video_type)
-        return _store_chunk(video, chunk_index, data)
+        completes = video.status != "complete"
+        outcome = _store_chunk(video, chunk_index, data)
+    if outcome.complete and completes:
+        sessions.write_session_mirror(session_id)
+    return outcome
 
 
 def _check_video(video: Video, total_chunks: int, file_extension: str,
@@ -274,11 +277,6 @@ def _complete(video: Video, staging: VideoStaging) -> None:
     video.sha256 = sha256
     video.storage_key = key
     video.completed_at = utcnow()
-    db.session.flush()
-    if video.metadata_json is not None:
-        storage.put_bytes(f"{sessions.media_folder(session)}/{video.video_id}.metadata.json",
-                          json.dumps(video.metadata_json, indent=2).encode(), "application/json")
-    sessions.write_session_mirror(session)
     staging.remove()
 
 
