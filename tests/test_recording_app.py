@@ -343,21 +343,25 @@ def test_bytes_written_by_an_unacknowledged_request_are_cut_off(client, app):
     assert status["sha256"] == hashlib.sha256(b"zero-one-two").hexdigest()
 
 
-def test_a_completion_whose_commit_was_lost_is_finished_by_the_retry(client, app, monkeypatch):
-    """The process dies after moving the finished file into storage, before its commit: the
-    app retries the last chunk, and the stored file, its size and SHA-256 are the upload's."""
+def post_chunk_dying_before_commit(client, app, monkeypatch, *chunk) -> None:
+    """Post a chunk whose request does all its work and dies before its commit."""
     from facial_backend.services import uploads
-
-    session_id = create_session(client)
-    post_chunk(client, session_id, "v", 0, 3, b"zero-")
-    post_chunk(client, session_id, "v", 1, 3, b"one-")
 
     def die(_video, _index):
         raise RuntimeError("the process dies here")
-    monkeypatch.setattr(uploads, "_outcome", die)
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-    assert post_chunk(client, session_id, "v", 2, 3, b"two").status_code == 500
-    monkeypatch.undo()
+    with monkeypatch.context() as patch:
+        patch.setattr(uploads, "_outcome", die)
+        app.config["PROPAGATE_EXCEPTIONS"] = False
+        assert post_chunk(client, *chunk).status_code == 500
+
+
+def test_a_completion_whose_commit_was_lost_is_finished_by_the_retry(client, app, monkeypatch):
+    """The process dies after moving the finished file into storage, before its commit: the
+    app retries the last chunk, and the stored file, its size and SHA-256 are the upload's."""
+    session_id = create_session(client)
+    post_chunk(client, session_id, "v", 0, 3, b"zero-")
+    post_chunk(client, session_id, "v", 1, 3, b"one-")
+    post_chunk_dying_before_commit(client, app, monkeypatch, session_id, "v", 2, 3, b"two")
 
     response = post_chunk(client, session_id, "v", 2, 3, b"two")
     assert response.json["status"] == "video_complete"
@@ -369,18 +373,10 @@ def test_a_completion_whose_commit_was_lost_is_finished_by_the_retry(client, app
 def test_a_chunk_appended_by_a_request_that_died_is_appended_again(client, app, monkeypatch):
     """Chunk 2 waits for chunk 1; the request with chunk 1 appends both and dies before its
     commit. The retry of chunk 1 must still find chunk 2's bytes."""
-    from facial_backend.services import uploads
-
     session_id = create_session(client)
     post_chunk(client, session_id, "v", 0, 4, b"zero-")
     assert post_chunk(client, session_id, "v", 2, 4, b"two-").json["received"] == 2
-
-    def die(_video, _index):
-        raise RuntimeError("the process dies here")
-    monkeypatch.setattr(uploads, "_outcome", die)
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-    assert post_chunk(client, session_id, "v", 1, 4, b"one-").status_code == 500
-    monkeypatch.undo()
+    post_chunk_dying_before_commit(client, app, monkeypatch, session_id, "v", 1, 4, b"one-")
 
     assert post_chunk(client, session_id, "v", 1, 4, b"one-").json["received"] == 3
     assert post_chunk(client, session_id, "v", 3, 4, b"three").json["status"] == "video_complete"
