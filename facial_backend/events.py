@@ -55,13 +55,17 @@ def _as_text(body: dict[str, Any]) -> str:
     return json.dumps(body, default=_json_default, separators=(",", ":"))
 
 
+def _body(session_id: str, event: str, data: Any) -> dict[str, Any]:
+    return {"event": event, "session_id": session_id, "data": data}
+
+
 def envelope(session_id: str, event: str, data: Any) -> str:
-    return _as_text({"event": event, "session_id": session_id, "data": data})
+    return _as_text(_body(session_id, event, data))
 
 
 def publish(session_id: str, event: str, data: Any) -> None:
     """Send an event to every subscriber of the session, on every process; never blocks."""
-    body = {"event": event, "session_id": session_id, "data": data}
+    body = _body(session_id, event, data)
     text = _as_text(body)  # serialised once, for raw WebSocket clients and Redis
     redis_url = current_app.config.get("REDIS_URL")
     if redis_url:

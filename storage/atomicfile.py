@@ -27,12 +27,16 @@ def _temp_name(final_name: str) -> str:
     return f".{final_name[:200]}.tmp-{secrets.token_hex(8)}"
 
 
-def start_writeback(fd: int, offset: int, length: int) -> None:
-    """Have the kernel start writing these bytes of a file to disk now and not keep them cached
-    (Linux does so for ``POSIX_FADV_DONTNEED``): a file written piece by piece then waits for
-    little at its fsync. Does nothing where there is no ``posix_fadvise`` (macOS)."""
+def write_out(fd: int, data: bytes, offset: int) -> None:
+    """Write all of ``data``, which lands at ``offset`` of a file written front to back, and
+    have the kernel start writing it to disk now rather than keep it cached (Linux does so for
+    ``POSIX_FADV_DONTNEED``; macOS has no ``posix_fadvise``): a file written piece by piece then
+    waits for little at its fsync."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
     if hasattr(os, "posix_fadvise"):
-        os.posix_fadvise(fd, offset, length, os.POSIX_FADV_DONTNEED)
+        os.posix_fadvise(fd, offset, len(data), os.POSIX_FADV_DONTNEED)
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -61,10 +65,7 @@ class AtomicFile:
 
     def write(self, data: bytes) -> None:
         with _as_storage_error("write", self.path):
-            view = memoryview(data)
-            while view:
-                view = view[os.write(self._fd, view) :]
-            start_writeback(self._fd, self._size, len(data))
+            write_out(self._fd, data, self._size)
             self._size += len(data)
 
     def commit(self) -> None:

@@ -54,11 +54,11 @@ class LocalStorage(Storage):
         self._signing_key = signing_key
         self._base_url = base_url
 
-
     @property
     def signing_key(self) -> bytes:
         """The key its presigned URLs are signed with (the web layer verifies them with it)."""
         return self._signing_key
+
     def _path(self, key: str) -> Path:
         """The file for ``key``, refusing any that resolves outside the root (via symlinks)."""
         path = self.root / validate_key(key)

@@ -45,7 +45,16 @@ def get_session(session_id: str) -> StudySession:
 
 
 def media_folder(session: StudySession) -> str:
-    return f"{MEDIA_ROOTS[session.video_type or 'recording']}/{session.id}"
+    return _folder(session.video_type or "recording", session.id)
+
+
+def _folder(video_type: str, session_id: str) -> str:
+    return f"{MEDIA_ROOTS[video_type]}/{session_id}"
+
+
+def video_key(video: Video) -> str:
+    """Where a finished video is stored (a video keeps its session's ``video_type``)."""
+    return f"{_folder(video.video_type, video.session_id)}/{video.video_id}.{video.file_extension}"
 
 
 def video_file_path(video: Video) -> str:

@@ -21,7 +21,7 @@ from werkzeug.http import parse_options_header
 from werkzeug.sansio.multipart import Data, Epilogue, Event, Field, File, MultipartDecoder, NeedData
 
 from storage import ExpiredSignature, LocalStorage, ObjectInfo, SignatureError, UploadPolicy
-from storage.atomicfile import start_writeback
+from storage.atomicfile import write_out
 
 from ..errors import ApiError, BadRequest
 from ..offload import in_thread
@@ -157,10 +157,7 @@ def _write_file_data(fd: int, events: Iterator[Event], max_bytes: int) -> int:
         if size + len(event.data) > max_bytes:
             raise refused("entity_too_large", f"Your proposed upload exceeds the maximum allowed "
                                               f"size ({max_bytes} bytes).")
-        view = memoryview(event.data)
-        while view:
-            view = view[os.write(fd, view):]
-        start_writeback(fd, size, len(event.data))
+        write_out(fd, event.data, size)
         size += len(event.data)
         if not event.more_data:
             return size

@@ -214,10 +214,6 @@ def _unappend_from(staging: VideoStaging, video: Video, index: int) -> None:
     video.appended_bytes = cut
 
 
-def _video_key(video: Video, session: StudySession) -> str:
-    return f"{sessions.media_folder(session)}/{video.video_id}.{video.file_extension}"
-
-
 def _finish_interrupted_completion(video: Video, staging: VideoStaging, chunk: VideoChunk | None,
                                    index: int, data: bytes) -> ChunkOutcome:
     """The staged file is gone though the video is not complete: a request moved it into
@@ -230,8 +226,9 @@ def _finish_interrupted_completion(video: Video, staging: VideoStaging, chunk: V
         raise Conflict(f"The upload of video {video.video_id} was interrupted while completing; "
                        f"send chunk {missing[0] if missing else index} again to finish it.",
                        "completion_interrupted")
-    key = _video_key(video, db.session.get(StudySession, video.session_id))
-    stored = get_storage().head(key)
+    key = sessions.video_key(video)
+    storage = get_storage()
+    stored = storage.head(key)
     if stored is None:
         raise ApiError(410, "upload_lost", f"The staged upload of video {video.video_id} is gone; "
                                            "upload it again under a new video_id.")
@@ -239,7 +236,7 @@ def _finish_interrupted_completion(video: Video, staging: VideoStaging, chunk: V
     offsets, position = {}, 0
     for i in sorted(sizes):
         offsets[i], position = position, position + sizes[i]
-    if position != stored.size or b"".join(get_storage().open(
+    if position != stored.size or b"".join(storage.open(
             key, offsets[index], offsets[index] + len(data) - 1)) != data:
         raise Conflict(f"Chunk {index} differs from the one the stored video {video.video_id} was "
                        "built from.", "chunk_conflict")
@@ -254,9 +251,7 @@ def _finish_interrupted_completion(video: Video, staging: VideoStaging, chunk: V
 
 def _complete(video: Video, staging: VideoStaging) -> None:
     """Exactly once per video (the caller holds its lock): hash, move into storage, record."""
-    with db.session.no_autoflush:
-        session = db.session.get(StudySession, video.session_id)
-    key = _video_key(video, session)
+    key = sessions.video_key(video)
     storage = get_storage()
     running = _running_hashes.pop(video.id, None)
     if staging.part_size() is None:
