@@ -84,16 +84,13 @@ class Phone:
         if token.status_code != 200:
             raise RuntimeError(f"token for {username}: HTTP {token.status_code} {token.text[:200]}")
         self.api.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
-        self.server_s: dict[str, list[float]] = {step: [] for step in SERVER_STEPS}
-        """The service's own time per request, per step: the ``worker`` metric of its
-        ``Server-Timing`` header (not the time it waited for other requests, the client or S3)."""
-        self.total_s: dict[str, list[float]] = {step: [] for step in SERVER_STEPS}
-        """The service's whole time per request (``total``), per step."""
+        self.timings: dict[str, list[dict[str, float]]] = {step: [] for step in SERVER_STEPS}
+        """Per step, each response's ``Server-Timing`` metrics (ms): ``worker`` is the service's
+        own time (not the time it waited for other requests, the client or S3), ``total`` its
+        whole time."""
 
     def _own_time(self, step: str, response) -> None:
-        timing = server_timing.parse(response.headers["Server-Timing"])
-        self.server_s[step].append(timing["worker"] / 1000)
-        self.total_s[step].append(timing["total"] / 1000)
+        self.timings[step].append(server_timing.parse(response.headers["Server-Timing"]))
 
     def initiate(self) -> dict:
         response = self.api.post(f"{self.base_url}/api/v1/recordings/upload/initiate", timeout=TIMEOUT_S,
@@ -169,12 +166,14 @@ def roundtrips(phones, data: bytes, concurrency: int, total: int, done: list) ->
         _timed(samples, "complete", phone.complete, started["recording_id"])
         done.append((phone, started["recording_id"]))
     for phone in phones:
-        phone.server_s = {step: [] for step in SERVER_STEPS}
-        phone.total_s = {step: [] for step in SERVER_STEPS}
+        phone.timings = {step: [] for step in SERVER_STEPS}
     wall, errors = _in_threads(phones, concurrency, total, once)
-    server = {step: [x for phone in phones for x in phone.server_s[step]] for step in SERVER_STEPS}
-    server_total = {step: [x for phone in phones for x in phone.total_s[step]] for step in SERVER_STEPS}
-    return {"samples": samples, "server": server, "server_total": server_total, "wall_s": wall, "errors": errors}
+
+    def seconds(metric: str) -> dict[str, list[float]]:
+        return {step: [timing[metric] / 1000 for phone in phones for timing in phone.timings[step]]
+                for step in SERVER_STEPS}
+    return {"samples": samples, "server": seconds("worker"), "server_total": seconds("total"),
+            "wall_s": wall, "errors": errors}
 
 
 def upload_throughput(phones, data: bytes, concurrency: int, total: int, ceiling_url: str,
