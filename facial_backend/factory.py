@@ -17,7 +17,8 @@ import storage
 from . import (
     models,  # noqa: F401  (every table, for the metadata and alembic)
     server_timing,
-    socket_json,
+    socket_codec,
+    socket_transport,
 )
 from .config import SETTINGS, ensure_secret_key, load_settings
 from .errors import register_error_handlers
@@ -98,8 +99,10 @@ def _init_extensions(app: Flask) -> None:
         ping_interval=25,
         ping_timeout=60,
         async_handlers=False,  # one socket's events are handled, and relayed, in the order sent
-        json=socket_json,
+        json=socket_codec,
+        serializer=socket_codec.SocketPacket,
     )
+    socket_transport.use_for(socketio.server.eio)
     sock.init_app(app)
     app.extensions["storage"] = storage.create_storage({
         "STORAGE_BACKEND": app.config["STORAGE_BACKEND"],
