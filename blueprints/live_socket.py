@@ -25,6 +25,7 @@ from facial_backend.schemas.base import is_safe_id
 from facial_backend.services import live_sessions, live_sockets, presence
 from facial_backend.services.live_sessions import LiveError, Membership
 from facial_backend.services.users import display_name, get_by_username
+from facial_backend.socket_fast_path import FastEvents
 
 bp = Blueprint("live_socket", __name__)
 _HANDLERS: list[tuple[str, Callable]] = []
@@ -37,7 +38,8 @@ def _register_handlers(state) -> None:
     """Bind the handlers to the Socket.IO server of the app being set up (one per app)."""
     for name, handler in _HANDLERS:
         socketio.on_event(name, handler)
-    socketio.server.on("webrtc_signal", _relay_handler(state.app))
+    fast = FastEvents(socketio.server)
+    fast.route("webrtc_signal", _relay_handler(state.app, fast))
 
 
 def handles(name: str) -> Callable:
@@ -68,11 +70,13 @@ def event(name: str, *, registered: str | None = "any") -> Callable:
     """A Socket.IO handler with the rate limit, the registration/role check and LiveError
     turned into an ``error`` event. ``registered``: "any", a role, or None (not needed)."""
     def decorator(handler: Callable) -> Callable:
+        def refuse(_sid: str, code: str, message: str) -> None:
+            _error(code, message, name)
+
         @handles(name)
         @functools.wraps(handler)
         def wrapper(data=None):
-            state = _admitted(request.sid, name, registered,
-                              lambda code, message: _error(code, message, name))
+            state = _admitted(request.sid, name, registered, refuse)
             if state is None:
                 return None
             try:
@@ -84,22 +88,23 @@ def event(name: str, *, registered: str | None = "any") -> Callable:
 
 
 def _admitted(sid: str, name: str, registered: str | None,
-              refuse: Callable[[str, str], None]) -> live_sockets.SocketState | None:
+              refuse: Callable[[str, str, str], None]) -> live_sockets.SocketState | None:
     """The socket's state when its message may be handled: within the rate limit (messages
     over it are dropped, with an error at most once a second) and registered as ``name``
-    needs; otherwise None, the sender having been told why through ``refuse(code, message)``."""
+    needs; otherwise None, the sender having been told why through
+    ``refuse(sid, code, message)``."""
     state = live_sockets.get(sid)
     if state is None:
         return None
     if not state.take():
         if state.should_warn():
-            refuse("rate_limited", "Too many messages; some were dropped.")
+            refuse(sid, "rate_limited", "Too many messages; some were dropped.")
         return None
     if registered and state.user_id is None:
-        refuse("not_registered", "Send register first.")
+        refuse(sid, "not_registered", "Send register first.")
         return None
     if registered not in (None, "any") and state.role != registered:
-        refuse("wrong_role", f"Only the {registered} can send {name}.")
+        refuse(sid, "wrong_role", f"Only the {registered} can send {name}.")
         return None
     return state
 
@@ -209,7 +214,7 @@ def on_end_session(state, data):
     _ended(member.session_id, [member.peer_id, state.user_id])
 
 
-def _relay_handler(app) -> Callable:
+def _relay_handler(app, fast: FastEvents) -> Callable:
     """``webrtc_signal``, the hot path, straight on the Socket.IO server (no Flask request
     context per message): relay ``{targetUserId, signal}`` as ``{fromUserId, signal}``, the
     signal untouched, only to the other member of the sender's session, in the order sent."""
@@ -223,7 +228,7 @@ def _relay_handler(app) -> Callable:
             return live_sessions.membership(user_id, role)
 
     def relay(sid: str, data=None) -> None:
-        state = _admitted(sid, "webrtc_signal", "any", functools.partial(refuse, sid))
+        state = _admitted(sid, "webrtc_signal", "any", refuse)
         if state is None:
             return
         target = data.get("targetUserId") if isinstance(data, dict) else None
@@ -233,8 +238,8 @@ def _relay_handler(app) -> Callable:
         member = state.membership(lookup)
         if member is None or member.peer_id != target:
             return refuse(sid, "not_session_peer", "Signals go only to the other member of your session.")
-        server.emit("webrtc_signal", {"fromUserId": state.user_id, "signal": data["signal"]},
-                    to=room(target))
+        fast.emit("webrtc_signal", {"fromUserId": state.user_id, "signal": data["signal"]},
+                  room(target))
     return relay
 
 
