@@ -45,25 +45,39 @@ def _count_switch(event_name: str, args: tuple) -> None:
         _previous_tracer(event_name, args)
 
 
-def _trace_switches() -> None:
-    """Count greenlet switches in this thread (once per process; keeps a tracer already set)."""
+def _trace_switches(on: bool) -> None:
+    """Count greenlet switches in this thread while a request is timed (a tracer set before
+    ours is kept and called): WebSocket traffic alone pays nothing for it."""
     global _previous_tracer, _tracing
-    if not _tracing:
+    if on and not _tracing:
         _previous_tracer = greenlet.settrace(_count_switch)
-        _tracing = True
+    elif not on and _tracing:
+        greenlet.settrace(_previous_tracer)
+    _tracing = on
 
 
 def start_loop_clock() -> None:
     """Start counting the current greenlet's time on the loop from now."""
+    global _switched_at
+    if not _loop_clocks:
+        _switched_at = time.perf_counter()
+        _trace_switches(True)
     _loop_clocks[greenlet.getcurrent()] = [_switched_at - time.perf_counter()]
 
 
 def stop_loop_clock() -> float:
     """The current greenlet's seconds on the loop since ``start_loop_clock``; stops counting."""
-    clock = _loop_clocks.pop(greenlet.getcurrent(), None)
+    clock = _forget_loop_clock()
     if clock is None:
         return 0.0
     return clock[0] + time.perf_counter() - _switched_at
+
+
+def _forget_loop_clock() -> list[float] | None:
+    clock = _loop_clocks.pop(greenlet.getcurrent(), None)
+    if not _loop_clocks:
+        _trace_switches(False)
+    return clock
 
 
 def add(metric: str, seconds: float) -> None:
@@ -102,7 +116,6 @@ def _query_ended(_conn, _cursor, _statement, _parameters, context, _executemany)
 
 
 def init_app(app: Flask) -> None:
-    _trace_switches()
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", _query_started)
         event.listen(db.engine, "after_cursor_execute", _query_ended)
@@ -120,4 +133,4 @@ def init_app(app: Flask) -> None:
 
     @app.teardown_request
     def forget_loop_clock(_exc):
-        _loop_clocks.pop(greenlet.getcurrent(), None)
+        _forget_loop_clock()

@@ -17,7 +17,6 @@ def _busy(seconds: float) -> None:
 
 
 def test_the_loop_clock_counts_only_the_greenlets_own_time():
-    server_timing._trace_switches()
     measured = {}
 
     def request() -> None:
@@ -36,8 +35,15 @@ def test_the_loop_clock_counts_only_the_greenlets_own_time():
 
 
 def test_a_greenlet_without_a_clock_counts_nothing():
-    server_timing._trace_switches()
     assert server_timing.stop_loop_clock() == 0.0
+
+
+def test_switches_are_traced_only_while_a_request_is_timed():
+    assert greenlet.gettrace() is None
+    server_timing.start_loop_clock()
+    assert greenlet.gettrace() is not None
+    server_timing.stop_loop_clock()
+    assert greenlet.gettrace() is None
 
 
 def test_every_response_carries_its_timing(client):
