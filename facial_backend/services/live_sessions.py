@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..ids import new_id
@@ -54,13 +56,21 @@ def grace() -> timedelta:
     return timedelta(seconds=current_app.config["SESSION_GRACE_SECONDS"])
 
 
+_PEER = aliased(LiveMember)
+# Built once: the relay asks this about every connected member once a second.
+_MEMBERSHIP = (
+    sa.select(LiveMember.session_id, _PEER.user_id)
+    .join(_PEER, (_PEER.session_id == LiveMember.session_id)
+          & (_PEER.role == sa.bindparam("peer_role")))
+    .where(LiveMember.user_id == sa.bindparam("user_id"), LiveMember.role == sa.bindparam("role"))
+)
+
+
 def membership(user_id: str, role: str) -> Membership | None:
     """The active session in which ``user_id`` plays ``role``, if any."""
-    member = db.session.scalar(db.select(LiveMember).filter_by(user_id=user_id, role=role))
-    if member is None:
-        return None
-    peer = db.session.get(LiveMember, (member.session_id, OTHER_ROLE[role]))
-    return Membership(member.session_id, role, peer.user_id) if peer else None
+    row = db.session.execute(_MEMBERSHIP, {"user_id": user_id, "role": role,
+                                           "peer_role": OTHER_ROLE[role]}).first()
+    return Membership(row[0], role, row[1]) if row else None
 
 
 def is_connected(user_id: str, role: str, package: str | None = None) -> bool:
