@@ -31,6 +31,8 @@ NAMESPACE = "/"
 
 
 class FastEvents:
+    """The short path of one python-socketio server: its engine.io ``message`` handler."""
+
     def __init__(self, server: socketio.Server):
         self._server = server
         self._local = type(server.manager) is socketio.Manager
