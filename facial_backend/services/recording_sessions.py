@@ -16,7 +16,7 @@ from ..ids import new_uuid
 from ..models.sessions import StudySession
 from ..models.uploads import Video
 from ..timeutil import isoformat_z, utcnow
-from .locks import keyed_lock
+from .locks import covering_write
 from .videos import lock_video
 
 KIND = "recording"
@@ -103,8 +103,12 @@ def session_document(session: StudySession) -> dict[str, Any]:
 def write_session_mirror(session_id: str) -> None:
     """Rewrite the session's ``session.json`` from what is committed: call it after the commit.
     Writers take turns per session (in the process, and across processes through the session's
-    row lock on PostgreSQL), so the last one to write has seen every earlier commit."""
-    with keyed_lock(("session-mirror", session_id)):
+    row lock on PostgreSQL), so the last one to write has seen every earlier commit; callers
+    whose commit a later-begun write already covered skip theirs (four videos finishing at
+    once wait for one or two writes)."""
+    with covering_write(("session-mirror", session_id)) as needed:
+        if not needed:
+            return
         session = db.session.scalar(db.select(StudySession).filter_by(id=session_id).with_for_update())
         document = json.dumps(session_document(session), indent=2).encode()
         get_storage().put_bytes(f"{media_folder(session)}/session.json", document, "application/json")
