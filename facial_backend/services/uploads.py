@@ -106,16 +106,17 @@ def _store_chunk(video: Video, index: int, data: bytes) -> ChunkOutcome:
     if video.appended_bytes and staging.part_size() is None:
         return _finish_interrupted_completion(video, staging, chunk, index, data)
     staging.prepare(video.appended_bytes)
+    stored = False
     if chunk is None:
         chunk = VideoChunk(video_pk=video.id, chunk_index=index, size=len(data))
         db.session.add(chunk)
         video.received_chunks += 1
-        _place(staging, video, chunk, data)
+        stored = _place(staging, video, chunk, data)
     elif not _same_as_staged(staging, chunk, data):
-        _replace(staging, video, chunk, data)
+        stored = _replace(staging, video, chunk, data)
     _drain_pending(staging, video)
     if video.appended_chunks == video.total_chunks:
-        _complete(video, staging)
+        _complete(video, staging, stored=stored)
     return _outcome(video, index)
 
 
@@ -128,24 +129,33 @@ def _fsync() -> bool:
     return current_app.config["UPLOAD_FSYNC"]
 
 
-def _place(staging: VideoStaging, video: Video, chunk: VideoChunk, data: bytes) -> None:
-    """Append the chunk if it is the next one, else keep it aside until its turn."""
+def _place(staging: VideoStaging, video: Video, chunk: VideoChunk, data: bytes) -> bool:
+    """Append the chunk if it is the next one, else keep it aside until its turn. Whether the
+    staged file, now whole, was also moved into storage (see ``_append``)."""
     if chunk.chunk_index == video.appended_chunks:
-        _append(staging, video, chunk, data)
-    else:
-        chunk.offset = None
-        staging.write_pending(chunk.chunk_index, data, fsync=_fsync())
+        return _append(staging, video, chunk, data)
+    chunk.offset = None
+    staging.write_pending(chunk.chunk_index, data, fsync=_fsync())
+    return False
 
 
-def _append(staging: VideoStaging, video: Video, chunk: VideoChunk, data: bytes) -> None:
+def _append(staging: VideoStaging, video: Video, chunk: VideoChunk, data: bytes,
+            *, may_store: bool = True) -> bool:
+    """Append at the end of the staged file; whether the file was also moved into storage.
+    That happens for the last chunk (with the running hash at hand, as ``_complete`` then needs
+    no file), in the same thread as the write: one hand-over to a thread, not two."""
     offset = video.appended_bytes
     running = _running_hashes.pop(video.id, None)
     if offset == 0:
         running = (hashlib.sha256(), 0)
     digest = running[0] if running is not None and running[1] == offset else None
+    store = may_store and digest is not None and video.appended_chunks + 1 == video.total_chunks
     # The write with its fsync, and the hash, release the GIL: in native threads they overlap
     # with each other and with the other requests of this worker (the video's lock is held).
-    calls = [(partial(staging.write_at, fsync=_fsync()), data, offset)]
+    write = partial(staging.write_at, fsync=_fsync())
+    if store:
+        write = partial(_write_then_store, write, _mover(video, staging))
+    calls = [(write, data, offset)]
     if digest is not None:
         calls.append((digest.update, data))
     in_threads(*calls)
@@ -155,6 +165,21 @@ def _append(staging: VideoStaging, video: Video, chunk: VideoChunk, data: bytes)
     chunk.size = len(data)
     video.appended_bytes = offset + len(data)
     video.appended_chunks += 1
+    return store
+
+
+def _write_then_store(write, store, data: bytes, offset: int) -> None:
+    write(data, offset)
+    store()
+
+
+def _mover(video: Video, staging: VideoStaging):
+    """Move the whole staged file into storage: durable once stored (fsync and rename, or the
+    upload to S3). Run in a thread while the request has written nothing to the database yet
+    (see offload)."""
+    storage, key = get_storage(), sessions.video_key(video)
+    content_type = CONTENT_TYPES.get(video.file_extension, "application/octet-stream")
+    return partial(storage.put_file, key, staging.part_path, content_type, move=True)
 
 
 def _drain_pending(staging: VideoStaging, video: Video) -> None:
@@ -165,7 +190,7 @@ def _drain_pending(staging: VideoStaging, video: Video) -> None:
         waiting = db.session.get(VideoChunk, (video.id, video.appended_chunks))
         if waiting is None or waiting.offset is not None:
             return
-        _append(staging, video, waiting, staging.read_pending(waiting.chunk_index))
+        _append(staging, video, waiting, staging.read_pending(waiting.chunk_index), may_store=False)
 
 
 def _same_as_staged(staging: VideoStaging, chunk: VideoChunk, data: bytes) -> bool:
@@ -183,8 +208,9 @@ def _same_as_completed(video: Video, chunk: VideoChunk, data: bytes) -> bool:
     return stored == data
 
 
-def _replace(staging: VideoStaging, video: Video, chunk: VideoChunk, data: bytes) -> None:
-    """A chunk sent again with other bytes before completion replaces the earlier ones."""
+def _replace(staging: VideoStaging, video: Video, chunk: VideoChunk, data: bytes) -> bool:
+    """A chunk sent again with other bytes before completion replaces the earlier ones;
+    whether that completed the staged file and moved it into storage (see ``_place``)."""
     _running_hashes.pop(video.id, None)
     if chunk.offset is None:
         chunk.size = len(data)
@@ -194,7 +220,8 @@ def _replace(staging: VideoStaging, video: Video, chunk: VideoChunk, data: bytes
     else:
         _unappend_from(staging, video, chunk.chunk_index)
         chunk.size = len(data)
-        _place(staging, video, chunk, data)
+        return _place(staging, video, chunk, data)
+    return False
 
 
 def _unappend_from(staging: VideoStaging, video: Video, index: int) -> None:
@@ -249,24 +276,23 @@ def _finish_interrupted_completion(video: Video, staging: VideoStaging, chunk: V
     return _outcome(video, index)
 
 
-def _complete(video: Video, staging: VideoStaging) -> None:
-    """Exactly once per video (the caller holds its lock): hash, move into storage, record."""
+def _complete(video: Video, staging: VideoStaging, *, stored: bool = False) -> None:
+    """Exactly once per video (the caller holds its lock): hash, move into storage, record.
+    ``stored``: the last chunk's thread has moved the file already (see ``_append``)."""
     key = sessions.video_key(video)
-    storage = get_storage()
     running = _running_hashes.pop(video.id, None)
-    if staging.part_size() is None:
+    if stored:
+        sha256 = running[0].hexdigest()
+    elif staging.part_size() is None:
         # Moved by a request that died before its commit: the stored file is the upload.
         digest = hashlib.sha256()
-        for piece in storage.open(key):
+        for piece in get_storage().open(key):
             digest.update(piece)
         sha256 = digest.hexdigest()
     else:
         sha256 = running[0].hexdigest() if running and running[1] == video.appended_bytes \
             else staging.sha256()
-        # Durable once stored (fsync and rename, or the upload to S3); in a thread while this
-        # request has written nothing to the database yet (see offload).
-        in_thread(lambda: storage.put_file(key, staging.part_path, CONTENT_TYPES.get(
-            video.file_extension, "application/octet-stream"), move=True))
+        in_thread(_mover(video, staging))
     video.status = "complete"
     video.size = video.appended_bytes
     video.sha256 = sha256
