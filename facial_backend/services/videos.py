@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -12,12 +13,15 @@ from ..models.sessions import StudySession
 from ..models.uploads import Video
 from .locks import keyed_lock
 
+# Built once: every video chunk looks its video up.
+_VIDEO = sa.select(Video).where(Video.session_id == sa.bindparam("session_id"),
+                                Video.video_id == sa.bindparam("video_id"))
+_VIDEO_FOR_UPDATE = _VIDEO.with_for_update()
+
 
 def find_video(session_id: str, video_id: str, *, for_update: bool = False) -> Video | None:
-    query = db.select(Video).filter_by(session_id=session_id, video_id=video_id)
-    if for_update:
-        query = query.with_for_update()
-    return db.session.scalar(query)
+    return db.session.scalar(_VIDEO_FOR_UPDATE if for_update else _VIDEO,
+                             {"session_id": session_id, "video_id": video_id})
 
 
 @contextmanager
