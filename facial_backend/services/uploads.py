@@ -19,7 +19,7 @@ from ..errors import ApiError, BadRequest, Conflict
 from ..extensions import db, get_storage
 from ..models.sessions import StudySession
 from ..models.uploads import Video, VideoChunk
-from ..offload import in_thread, in_threads
+from ..offload import in_thread
 from ..timeutil import utcnow
 from . import recording_sessions as sessions
 from .video_staging import VideoStaging
@@ -150,15 +150,14 @@ def _append(staging: VideoStaging, video: Video, chunk: VideoChunk, data: bytes,
         running = (hashlib.sha256(), 0)
     digest = running[0] if running is not None and running[1] == offset else None
     store = may_store and digest is not None and video.appended_chunks + 1 == video.total_chunks
-    # The write with its fsync, and the hash, release the GIL: in native threads they overlap
-    # with each other and with the other requests of this worker (the video's lock is held).
-    write = partial(staging.write_at, fsync=_fsync())
+    # The write with its fsync, and the hash, release the GIL: in a native thread they overlap
+    # with the other requests of this worker (the video's lock is held), and the hash with
+    # the disk write. One thread call per chunk: each hand-over costs the loop and the GIL.
+    write = partial(staging.write_at, fsync=_fsync(),
+                    meanwhile=digest.update if digest is not None else None)
     if store:
         write = partial(_write_then_store, write, _mover(video, staging))
-    calls = [(write, data, offset)]
-    if digest is not None:
-        calls.append((digest.update, data))
-    in_threads(*calls)
+    in_thread(write, data, offset)
     if digest is not None:
         _running_hashes[video.id] = (digest, offset + len(data))
     chunk.offset = offset
