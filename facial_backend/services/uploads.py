@@ -106,17 +106,16 @@ def _store_chunk(video: Video, index: int, data: bytes) -> ChunkOutcome:
     if video.appended_bytes and staging.part_size() is None:
         return _finish_interrupted_completion(video, staging, chunk, index, data)
     staging.prepare(video.appended_bytes)
-    stored = False
     if chunk is None:
         chunk = VideoChunk(video_pk=video.id, chunk_index=index, size=len(data))
         db.session.add(chunk)
         video.received_chunks += 1
-        stored = _place(staging, video, chunk, data)
+        _place(staging, video, chunk, data)
     elif not _same_as_staged(staging, chunk, data):
-        stored = _replace(staging, video, chunk, data)
+        _replace(staging, video, chunk, data)
     _drain_pending(staging, video)
     if video.appended_chunks == video.total_chunks:
-        _complete(video, staging, stored=stored)
+        _complete(video, staging)
     return _outcome(video, index)
 
 
@@ -129,27 +128,25 @@ def _fsync() -> bool:
     return current_app.config["UPLOAD_FSYNC"]
 
 
-def _place(staging: VideoStaging, video: Video, chunk: VideoChunk, data: bytes) -> bool:
-    """Append the chunk if it is the next one, else keep it aside until its turn. Whether the
-    staged file, now whole, was also moved into storage (see ``_append``)."""
+def _place(staging: VideoStaging, video: Video, chunk: VideoChunk, data: bytes) -> None:
+    """Append the chunk if it is the next one, else keep it aside until its turn."""
     if chunk.chunk_index == video.appended_chunks:
-        return _append(staging, video, chunk, data)
-    chunk.offset = None
-    staging.write_pending(chunk.chunk_index, data, fsync=_fsync())
-    return False
+        _append(staging, video, chunk, data)
+    else:
+        chunk.offset = None
+        staging.write_pending(chunk.chunk_index, data, fsync=_fsync())
 
 
-def _append(staging: VideoStaging, video: Video, chunk: VideoChunk, data: bytes,
-            *, may_store: bool = True) -> bool:
-    """Append at the end of the staged file; whether the file was also moved into storage.
-    That happens for the last chunk (with the running hash at hand, as ``_complete`` then needs
-    no file), in the same thread as the write: one hand-over to a thread, not two."""
+def _append(staging: VideoStaging, video: Video, chunk: VideoChunk, data: bytes) -> None:
+    """Append at the end of the staged file. The last chunk's thread also moves the whole file
+    into storage (when the running hash is at hand, so ``_complete`` needs no file): one
+    hand-over to a thread, not two."""
     offset = video.appended_bytes
     running = _running_hashes.pop(video.id, None)
     if offset == 0:
         running = (hashlib.sha256(), 0)
     digest = running[0] if running is not None and running[1] == offset else None
-    store = may_store and digest is not None and video.appended_chunks + 1 == video.total_chunks
+    store = digest is not None and video.appended_chunks + 1 == video.total_chunks
     # The write with its fsync, and the hash, release the GIL: in a native thread they overlap
     # with the other requests of this worker (the video's lock is held), and the hash with
     # the disk write. One thread call per chunk: each hand-over costs the loop and the GIL.
@@ -164,7 +161,6 @@ def _append(staging: VideoStaging, video: Video, chunk: VideoChunk, data: bytes,
     chunk.size = len(data)
     video.appended_bytes = offset + len(data)
     video.appended_chunks += 1
-    return store
 
 
 def _write_then_store(write, store, data: bytes, offset: int) -> None:
@@ -189,7 +185,7 @@ def _drain_pending(staging: VideoStaging, video: Video) -> None:
         waiting = db.session.get(VideoChunk, (video.id, video.appended_chunks))
         if waiting is None or waiting.offset is not None:
             return
-        _append(staging, video, waiting, staging.read_pending(waiting.chunk_index), may_store=False)
+        _append(staging, video, waiting, staging.read_pending(waiting.chunk_index))
 
 
 def _same_as_staged(staging: VideoStaging, chunk: VideoChunk, data: bytes) -> bool:
@@ -207,9 +203,8 @@ def _same_as_completed(video: Video, chunk: VideoChunk, data: bytes) -> bool:
     return stored == data
 
 
-def _replace(staging: VideoStaging, video: Video, chunk: VideoChunk, data: bytes) -> bool:
-    """A chunk sent again with other bytes before completion replaces the earlier ones;
-    whether that completed the staged file and moved it into storage (see ``_place``)."""
+def _replace(staging: VideoStaging, video: Video, chunk: VideoChunk, data: bytes) -> None:
+    """A chunk sent again with other bytes before completion replaces the earlier ones."""
     _running_hashes.pop(video.id, None)
     if chunk.offset is None:
         chunk.size = len(data)
@@ -219,8 +214,7 @@ def _replace(staging: VideoStaging, video: Video, chunk: VideoChunk, data: bytes
     else:
         _unappend_from(staging, video, chunk.chunk_index)
         chunk.size = len(data)
-        return _place(staging, video, chunk, data)
-    return False
+        _place(staging, video, chunk, data)
 
 
 def _unappend_from(staging: VideoStaging, video: Video, index: int) -> None:
@@ -275,22 +269,17 @@ def _finish_interrupted_completion(video: Video, staging: VideoStaging, chunk: V
     return _outcome(video, index)
 
 
-def _complete(video: Video, staging: VideoStaging, *, stored: bool = False) -> None:
-    """Exactly once per video (the caller holds its lock): hash, move into storage, record.
-    ``stored``: the last chunk's thread has moved the file already (see ``_append``)."""
+def _complete(video: Video, staging: VideoStaging) -> None:
+    """Exactly once per video (the caller holds its lock): hash, move into storage, record."""
     key = sessions.video_key(video)
     running = _running_hashes.pop(video.id, None)
-    if stored:
-        sha256 = running[0].hexdigest()
-    elif staging.part_size() is None:
-        # Moved by a request that died before its commit: the stored file is the upload.
-        digest = hashlib.sha256()
-        for piece in get_storage().open(key):
-            digest.update(piece)
-        sha256 = digest.hexdigest()
+    whole = running[0].hexdigest() if running and running[1] == video.appended_bytes else None
+    if staging.part_size() is None:
+        # Already stored: by the last chunk's thread (see _append), or by a request that died
+        # before its commit; then the stored file is the upload.
+        sha256 = whole or _sha256_of_stored(key)
     else:
-        sha256 = running[0].hexdigest() if running and running[1] == video.appended_bytes \
-            else staging.sha256()
+        sha256 = whole or staging.sha256()
         in_thread(_mover(video, staging))
     video.status = "complete"
     video.size = video.appended_bytes
@@ -298,6 +287,13 @@ def _complete(video: Video, staging: VideoStaging, *, stored: bool = False) -> N
     video.storage_key = key
     video.completed_at = utcnow()
     staging.remove()
+
+
+def _sha256_of_stored(key: str) -> str:
+    digest = hashlib.sha256()
+    for piece in get_storage().open(key):
+        digest.update(piece)
+    return digest.hexdigest()
 
 
 def upload_status(session_id: str, video_id: str) -> dict:
