@@ -27,15 +27,16 @@ def _temp_name(final_name: str) -> str:
     return f".{final_name[:200]}.tmp-{secrets.token_hex(8)}"
 
 
-def write_out(fd: int, data: bytes, offset: int) -> None:
-    """Write all of ``data``, which lands at ``offset`` of a file written front to back, and
-    have the kernel start writing it to disk now rather than keep it cached (Linux does so for
-    ``POSIX_FADV_DONTNEED``; macOS has no ``posix_fadvise``): a file written piece by piece then
-    waits for little at its fsync."""
-    view = memoryview(data)
+def write_out(fd: int, data: bytes, offset: int, *, writeback: bool = True) -> None:
+    """Write all of ``data`` at ``offset`` and, with ``writeback``, have the kernel start writing
+    it to disk now rather than keep it cached (Linux does so for ``POSIX_FADV_DONTNEED``; macOS
+    has no ``posix_fadvise``): a file written piece by piece then waits for little at its
+    fsync."""
+    view, position = memoryview(data), offset
     while view:
-        view = view[os.write(fd, view) :]
-    if hasattr(os, "posix_fadvise"):
+        written = os.pwrite(fd, view, position)
+        view, position = view[written:], position + written
+    if writeback and hasattr(os, "posix_fadvise"):
         os.posix_fadvise(fd, offset, len(data), os.POSIX_FADV_DONTNEED)
 
 

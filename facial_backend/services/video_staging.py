@@ -13,6 +13,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from storage.atomicfile import write_out
+
 _READ = 1024 * 1024
 
 
@@ -48,13 +50,7 @@ class VideoStaging:
         Linux), so work such as hashing them overlaps the disk write instead of adding to it."""
         fd = os.open(self.part_path, os.O_WRONLY | os.O_CREAT, 0o640)
         try:
-            view, position = memoryview(data), offset
-            while view:
-                written = os.pwrite(fd, view, position)
-                view = view[written:]
-                position += written
-            if fsync and hasattr(os, "posix_fadvise"):
-                os.posix_fadvise(fd, offset, len(data), os.POSIX_FADV_DONTNEED)
+            write_out(fd, data, offset, writeback=fsync)
             if meanwhile is not None:
                 meanwhile(data)
             if fsync:
