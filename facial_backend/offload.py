@@ -47,20 +47,13 @@ def large_body_turn() -> Iterator[None]:
 
 def in_thread(func: Callable[..., T], *args: Any) -> T:
     """``func(*args)`` in gevent's native thread pool (for work that releases the GIL, such as
-    disk writes and fsync); exceptions propagate. ``func`` must not need the app context."""
-    return in_threads((func, *args))[0]
-
-
-def in_threads(*calls: tuple) -> list:
-    """Each ``(func, *args)`` in a thread of its own, all at once; their results in order.
-    The longest call counts as the request's time in threads (``server_timing.THREADS``)."""
+    disk writes and fsync); exceptions propagate. ``func`` must not need the app context.
+    Its duration counts as the request's time in threads (``server_timing.THREADS``)."""
     if _patched() and not _holds_sqlite_write_lock():
-        pool = get_hub().threadpool
-        running = [pool.spawn(_timed, func, *args) for func, *args in calls]
-        outcomes = [result.get() for result in running]
-        server_timing.add(server_timing.THREADS, max(seconds for seconds, _ in outcomes))
-        return [result for _, result in outcomes]
-    return [func(*args) for func, *args in calls]
+        seconds, result = get_hub().threadpool.spawn(_timed, func, *args).get()
+        server_timing.add(server_timing.THREADS, seconds)
+        return result
+    return func(*args)
 
 
 def _timed(func: Callable[..., T], *args: Any) -> tuple[float, T]:

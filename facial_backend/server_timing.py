@@ -2,7 +2,7 @@
 (``total``) splits up, so the service's own time can be told apart from waiting.
 
 - ``worker``: the time the worker spent on this request: running its greenlet on the event
-  loop, plus ``threads``, its work in native threads (``offload.in_threads``: disk writes,
+  loop, plus ``threads``, its work in native threads (``offload.in_thread``: disk writes,
   fsync, hashing). Time the loop gave to other requests, or spent waiting for the client, a
   database server or the object store, is not in it.
 - ``db``: in database queries; ``storage``: in calls to a remote object store (S3).
