@@ -137,16 +137,8 @@ class GeventWebSocket:
                 or not engineio_socket.upgraded or engineio_socket.upgrading \
                 or engineio_socket.closing or engineio_socket.closed:
             return False
-        data = frame(OP_TEXT, message.encode())
-        connection = self._connection
         with self._send_lock:
-            try:
-                sent = connection.send(data, 0, 0.0)  # timeout 0: never waits
-            except OSError:  # buffer full, or the connection is gone: the writer handles it
-                return False
-            if sent < len(data):  # the frame is begun: it must be finished before anything else
-                self._finish_send(memoryview(data)[sent:])
-        return True
+            return self._write(frame(OP_TEXT, message.encode()), only_at_once=True)
 
     def close(self) -> None:
         """Send a normal close frame; the reader sees the peer's reply, or its end of stream."""
@@ -250,25 +242,29 @@ class GeventWebSocket:
         self._buffer, self._pos = b"".join(pieces), 0
 
     def _send_frame(self, opcode: int, payload: bytes) -> None:
-        """Write one frame; a peer that stops reading for the ping timeout is given up."""
-        data = frame(opcode, payload)
-        connection = self._connection
         with self._send_lock:
-            try:
-                sent = connection.send(data, 0, 0.0)  # timeout 0: never waits
-            except BlockingIOError:
-                sent = 0
-            if sent < len(data):
-                self._finish_send(memoryview(data)[sent:])
+            self._write(frame(opcode, payload), only_at_once=False)
 
-    def _finish_send(self, rest: memoryview) -> None:
-        """Wait until the peer takes ``rest``, at most the ping timeout (the lock is held)."""
+    def _write(self, data: bytes, *, only_at_once: bool) -> bool:
+        """Write a frame (the send lock held). What the kernel does not take at once is waited
+        for, at most the ping timeout (then the peer is given up), unless ``only_at_once`` and
+        nothing was taken (or the connection is gone): then False, and nothing is written."""
         connection = self._connection
-        connection.settimeout(self._send_timeout)
         try:
-            connection.sendall(rest)
-        finally:
-            connection.settimeout(None)
+            sent = connection.send(data, 0, 0.0)  # timeout 0: never waits
+        except OSError as exc:
+            if only_at_once:
+                return False
+            if not isinstance(exc, BlockingIOError):
+                raise
+            sent = 0
+        if sent < len(data):  # a frame, once begun, is finished before anything else
+            connection.settimeout(self._send_timeout)
+            try:
+                connection.sendall(memoryview(data)[sent:])
+            finally:
+                connection.settimeout(None)
+        return True
 
     def _close(self, code: int) -> None:
         if self._close_sent:
