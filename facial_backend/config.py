@@ -134,7 +134,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("UPLOAD_TTL", parse_positive(parse_seconds), "24h",
             "Partial uploads untouched this long are expired by `flask uploads purge`."),
     Setting("UPLOAD_FSYNC", parse_bool, "true",
-            "fsync every acknowledged chunk (survives power loss, not only a process crash)."),
+            "Write every acknowledged chunk straight to the device and fsync it (survives power "
+            "loss, not only a process crash)."),
     # Live sessions (seeds 000/002)
     Setting("SEGMENT_MAX_BYTES", parse_positive(parse_bytes), "15MB", "Largest segment JSON body."),
     Setting("PRESENCE_TTL", parse_positive(parse_seconds), "35s", "How long an HTTP presence lasts."),

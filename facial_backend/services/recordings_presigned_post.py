@@ -149,6 +149,8 @@ def _store(storage: LocalStorage, policy: UploadPolicy, events: Iterator[Event],
         if fd >= 0:
             os.close(fd)
         temp.unlink(missing_ok=True)
+
+
 def _write_file_data(fd: int, events: Iterator[Event], max_bytes: int) -> int:
     size = 0
     for event in events:

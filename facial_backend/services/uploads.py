@@ -148,10 +148,10 @@ def _append(staging: VideoStaging, video: Video, chunk: VideoChunk, data: bytes)
     digest = running[0] if running is not None and running[1] == offset else None
     store = digest is not None and video.appended_chunks + 1 == video.total_chunks
     # The write with its fsync, and the hash, release the GIL: in a native thread they overlap
-    # with the other requests of this worker (the video's lock is held), and the hash with
-    # the disk write. One thread call per chunk: each hand-over costs the loop and the GIL.
+    # with the other requests of this worker (the video's lock is held). One thread call per
+    # chunk: each hand-over costs the loop and the GIL.
     write = partial(staging.write_at, fsync=_fsync(),
-                    meanwhile=digest.update if digest is not None else None)
+                    then=digest.update if digest is not None else None)
     if store:
         write = partial(_write_then_store, write, _mover(video, staging))
     in_thread(write, data, offset)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from storage.atomicfile import write_out
+from storage.direct_write import open_direct, write_direct
 
 _READ = 1024 * 1024
 
@@ -44,15 +45,14 @@ class VideoStaging:
             return None
 
     def write_at(self, data: bytes, offset: int, *, fsync: bool,
-                 meanwhile: Callable[[bytes], object] | None = None) -> None:
-        """Write ``data`` at ``offset``. ``meanwhile(data)`` runs once the bytes are with the
-        kernel and, with ``fsync``, their writeback has begun (``POSIX_FADV_DONTNEED`` on
-        Linux), so work such as hashing them overlaps the disk write instead of adding to it."""
-        fd = os.open(self.part_path, os.O_WRONLY | os.O_CREAT, 0o640)
+                 then: Callable[[bytes], object] | None = None) -> None:
+        """Write ``data`` at ``offset``, call ``then(data)`` (hashing it, say) and, with
+        ``fsync``, make it durable before returning."""
+        fd = _open_for_writing(self.part_path, os.O_WRONLY | os.O_CREAT, fsync)
         try:
-            write_out(fd, data, offset, writeback=fsync)
-            if meanwhile is not None:
-                meanwhile(data)
+            _write(fd, data, offset, fsync)
+            if then is not None:
+                then(data)
             if fsync:
                 os.fdatasync(fd)
         finally:
@@ -71,11 +71,13 @@ class VideoStaging:
         self.folder.mkdir(parents=True, exist_ok=True)
         final = self.pending_path(index)
         temp = final.with_name(f".{final.name}.tmp")
-        with open(temp, "wb") as handle:
-            handle.write(data)
+        fd = _open_for_writing(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, fsync)
+        try:
+            _write(fd, data, 0, fsync)
             if fsync:
-                handle.flush()
-                os.fdatasync(handle.fileno())
+                os.fdatasync(fd)
+        finally:
+            os.close(fd)
         os.replace(temp, final)
 
     def read_pending(self, index: int) -> bytes:
@@ -90,3 +92,17 @@ class VideoStaging:
 
     def remove(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _open_for_writing(path: Path, flags: int, durable: bool) -> int:
+    """A durable write goes straight to the device (``storage.direct_write``): it waits for
+    the device anyway, and through the page cache its cost would depend on the machine's
+    memory history."""
+    return open_direct(path, flags) if durable else os.open(path, flags | os.O_CLOEXEC, 0o640)
+
+
+def _write(fd: int, data: bytes, offset: int, durable: bool) -> None:
+    if durable:
+        write_direct(fd, data, offset)
+    else:
+        write_out(fd, data, offset, writeback=False)
