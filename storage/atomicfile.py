@@ -40,7 +40,8 @@ def write_out(fd: int, data: bytes, offset: int, *, writeback: bool = True) -> N
         os.posix_fadvise(fd, offset, len(data), os.POSIX_FADV_DONTNEED)
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
+    """Make the names in ``directory`` (a created or renamed file) survive power loss."""
     fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)
@@ -75,7 +76,7 @@ class AtomicFile:
                 os.fsync(self._fd)
                 self._close()
                 os.replace(self.temp_path, self.path)
-                _fsync_dir(self.path.parent)
+                fsync_dir(self.path.parent)
         except BaseException:
             self.discard()
             raise
@@ -106,4 +107,4 @@ def move_into_place(source: Path, path: Path) -> None:
         with open(source, "rb") as file:
             os.fsync(file.fileno())
         os.replace(source, path)
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)

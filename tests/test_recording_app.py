@@ -12,31 +12,7 @@ import pytest
 
 from tests.conftest import data_files
 from tests.multipart import encode_multipart
-
-MIB = 1024 * 1024
-
-
-def create_session(client, **body) -> str:
-    response = client.post("/api/session/create", json=body)
-    assert response.status_code == 201, response.json
-    return response.json["session_id"]
-
-
-def post_chunk(client, session_id, video_id, index, total, data: bytes | None, **extra):
-    fields = {"session_id": session_id, "video_id": video_id, "chunk_index": str(index),
-              "total_chunks": str(total), **extra}
-    files = [] if data is None else [("chunk", f"chunk_{index}", data, "application/octet-stream")]
-    body, content_type = encode_multipart(fields, files)
-    return client.post("/api/upload/chunk", data=body, content_type=content_type)
-
-
-def chunks_of(data: bytes, size: int) -> list[bytes]:
-    return [data[i:i + size] for i in range(0, len(data), size)]
-
-
-def stored_video(app, session_id, video_id, ext="webm") -> bytes:
-    storage = app.extensions["storage"]
-    return b"".join(storage.open(f"facial_recordings/{session_id}/{video_id}.{ext}"))
+from tests.recording_app_client import MIB, chunks_of, create_session, post_chunk, staging_root, stored_video
 
 
 def test_create_session_accepts_empty_and_non_json_bodies(client):
@@ -77,8 +53,7 @@ def test_in_order_upload_completes_with_sha256(client, app):
     assert status["sha256"] == hashlib.sha256(data).hexdigest()
     assert status["size"] == len(data)
     assert status["received"] == list(range(len(parts)))
-    assert not (Path(app.config["DATA_DIR"]) / ".staging" / "videos").exists() or \
-        not any((Path(app.config["DATA_DIR"]) / ".staging" / "videos").iterdir())
+    assert not staging_root(app).exists() or not any(staging_root(app).iterdir())
 
 
 def test_out_of_order_and_duplicate_chunks(client, app):
@@ -100,15 +75,26 @@ def test_out_of_order_and_duplicate_chunks(client, app):
     assert status["sha256"] == hashlib.sha256(data).hexdigest()
 
 
+def completion_time(app, session_id, video_id):
+    from facial_backend.extensions import db
+    from facial_backend.models.uploads import Video
+
+    with app.app_context():
+        return db.session.scalars(db.select(Video.completed_at).filter_by(
+            session_id=session_id, video_id=video_id)).one()
+
+
 def test_retried_chunks_after_completion_answer_video_complete(client, app):
     session_id = create_session(client)
     parts = [b"a" * 10, b"b" * 10, b"c" * 4]
     for index, part in enumerate(parts):
         last = post_chunk(client, session_id, "v", index, 3, part)
+    completed_at = completion_time(app, session_id, "v")
     for index in (2, 0, 2):  # the last chunk's response was lost: the app sends it again
         again = post_chunk(client, session_id, "v", index, 3, parts[index])
         assert again.status_code == 200
         assert again.json == last.json
+    assert completion_time(app, session_id, "v") == completed_at
     conflict = post_chunk(client, session_id, "v", 1, 3, b"X" * 10)
     assert conflict.status_code == 409
     assert conflict.json["code"] == "chunk_conflict"
@@ -181,6 +167,11 @@ def test_chunk_checksum(client, app):
     ({"chunk_index": "x"}, "chunk_index"),
     ({"chunk_index": "1.5"}, "chunk_index"),
     ({"chunk_index": "-1"}, "chunk_index"),
+    ({"chunk_index": "1_0"}, "chunk_index"),
+    ({"chunk_index": " 1"}, "chunk_index"),
+    ({"chunk_index": "+1"}, "chunk_index"),
+    ({"chunk_index": "\u0661"}, "chunk_index"),
+    ({"total_chunks": "9" * 40}, "total_chunks"),
     ({"chunk_index": "3", "total_chunks": "3"}, "chunk_index"),
     ({"total_chunks": "0"}, "total_chunks"),
     ({"total_chunks": ""}, "total_chunks"),
@@ -286,27 +277,6 @@ def test_metadata_unknown_session_and_bad_json(client):
     assert response.status_code == 400 and response.json["code"] == "invalid_json"
 
 
-def test_expired_upload_is_purged_and_refused(client, app, runner):
-    from datetime import timedelta
-
-    from facial_backend.services.uploads import purge_expired
-    from facial_backend.timeutil import utcnow
-
-    session_id = create_session(client)
-    post_chunk(client, session_id, "old", 0, 2, b"part")
-    post_chunk(client, session_id, "fresh", 0, 2, b"part")
-    with app.app_context():
-        assert purge_expired(now=utcnow()) == []
-        assert purge_expired(now=utcnow() + timedelta(hours=25)) == [(session_id, "old"), (session_id, "fresh")]
-    status = client.get(f"/api/upload/status?session_id={session_id}&video_id=old").json
-    assert status["status"] == "expired" and status["received"] == []
-    response = post_chunk(client, session_id, "old", 1, 2, b"more")
-    assert response.status_code == 410 and response.json["code"] == "upload_expired"
-    assert not any((Path(app.config["DATA_DIR"]) / ".staging" / "videos").iterdir())
-    result = runner.invoke(args=["uploads", "purge"])
-    assert result.exit_code == 0 and "0 partial upload(s) expired" in result.output
-
-
 def test_download_video_needs_operator_and_supports_range(client, app, make_user):
     session_id = create_session(client)
     data = bytes(range(256)) * 40
@@ -328,56 +298,21 @@ def test_download_video_needs_operator_and_supports_range(client, app, make_user
     assert client.get(f"/api/session/{session_id}/videos/nope", headers=headers).status_code == 404
 
 
-def test_bytes_written_by_an_unacknowledged_request_are_cut_off(client, app):
-    """A process that died between writing a chunk and committing it leaves extra bytes."""
+@pytest.mark.parametrize("url, status, field", [
+    ("/api/upload/status?session_id=../{sid}&video_id=v", 400, "session_id"),
+    ("/api/upload/status?session_id={sid}&video_id=%2e%2e%2fv", 400, "video_id"),
+    ("/api/session/..%2F{sid}/videos/v", 404, None),
+    ("/api/session/{sid}/videos/..%2Fsession.json", 404, None),
+    ("/api/session/{sid}/videos/..", 404, None),
+    ("/api/session/{sid}/videos/v%00", 404, None),
+    ("/api/session/%2e%2e/videos/v", 404, None),
+])
+def test_path_tricks_in_read_ids_get_json_errors(client, make_user, url, status, field):
     session_id = create_session(client)
-    post_chunk(client, session_id, "v", 0, 3, b"zero-")
-    post_chunk(client, session_id, "v", 1, 3, b"one-")
-    staged = next((Path(app.config["DATA_DIR"]) / ".staging" / "videos").iterdir()) / "data.part"
-    with open(staged, "ab") as part:
-        part.write(b"GARBAGE-FROM-A-DEAD-REQUEST")
-    response = post_chunk(client, session_id, "v", 2, 3, b"two")
-    assert response.json["status"] == "video_complete"
-    assert stored_video(app, session_id, "v") == b"zero-one-two"
-    status = client.get(f"/api/upload/status?session_id={session_id}&video_id=v").json
-    assert status["sha256"] == hashlib.sha256(b"zero-one-two").hexdigest()
-
-
-def post_chunk_dying_before_commit(client, app, monkeypatch, *chunk) -> None:
-    """Post a chunk whose request does all its work and dies before its commit."""
-    from facial_backend.services import uploads
-
-    def die(_video, _index):
-        raise RuntimeError("the process dies here")
-    with monkeypatch.context() as patch:
-        patch.setattr(uploads, "_outcome", die)
-        app.config["PROPAGATE_EXCEPTIONS"] = False
-        assert post_chunk(client, *chunk).status_code == 500
-
-
-def test_a_completion_whose_commit_was_lost_is_finished_by_the_retry(client, app, monkeypatch):
-    """The process dies after moving the finished file into storage, before its commit: the
-    app retries the last chunk, and the stored file, its size and SHA-256 are the upload's."""
-    session_id = create_session(client)
-    post_chunk(client, session_id, "v", 0, 3, b"zero-")
-    post_chunk(client, session_id, "v", 1, 3, b"one-")
-    post_chunk_dying_before_commit(client, app, monkeypatch, session_id, "v", 2, 3, b"two")
-
-    response = post_chunk(client, session_id, "v", 2, 3, b"two")
-    assert response.json["status"] == "video_complete"
-    assert stored_video(app, session_id, "v") == b"zero-one-two"
-    status = client.get(f"/api/upload/status?session_id={session_id}&video_id=v").json
-    assert (status["size"], status["sha256"]) == (12, hashlib.sha256(b"zero-one-two").hexdigest())
-
-
-def test_a_chunk_appended_by_a_request_that_died_is_appended_again(client, app, monkeypatch):
-    """Chunk 2 waits for chunk 1; the request with chunk 1 appends both and dies before its
-    commit. The retry of chunk 1 must still find chunk 2's bytes."""
-    session_id = create_session(client)
-    post_chunk(client, session_id, "v", 0, 4, b"zero-")
-    assert post_chunk(client, session_id, "v", 2, 4, b"two-").json["received"] == 2
-    post_chunk_dying_before_commit(client, app, monkeypatch, session_id, "v", 1, 4, b"one-")
-
-    assert post_chunk(client, session_id, "v", 1, 4, b"one-").json["received"] == 3
-    assert post_chunk(client, session_id, "v", 3, 4, b"three").json["status"] == "video_complete"
-    assert stored_video(app, session_id, "v") == b"zero-one-two-three"
+    post_chunk(client, session_id, "v", 0, 1, b"video bytes")
+    _, operator = make_user("op", "operator")
+    response = client.get(url.format(sid=session_id), headers={"Authorization": f"Bearer {operator}"})
+    assert response.status_code == status and response.is_json
+    assert b"video bytes" not in response.data
+    if field:
+        assert field in response.json["fields"]

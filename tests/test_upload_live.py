@@ -152,3 +152,22 @@ def test_sigkill_mid_upload_loses_nothing_acknowledged(live_server_factory, app)
     expected = hashlib.sha256(data).hexdigest()
     assert status(restarted.base_url, session_id, "v")["sha256"] == expected
     assert stored_sha256(app, session_id, "v") == expected
+
+
+def test_a_chunk_replaced_through_another_process_is_in_the_recorded_sha256(live_server, app):
+    """This process appends chunks 0 and 1 (keeping a running hash of them); the gunicorn
+    process replaces chunk 1 with bytes of the same size; this process then completes the
+    video. The recorded SHA-256 is that of the stored file, not of the bytes this process saw."""
+    client = app.test_client()
+    session_id = new_session(live_server.base_url)
+    for index, part in enumerate((b"zero", b"one!")):
+        body, content_type = chunk_request(index, 3, session_id, "v", part)
+        assert client.post("/api/upload/chunk", data=body, content_type=content_type).status_code == 200
+    with requests.Session() as http:
+        assert send_chunk(http, live_server.base_url, session_id, "v", 1, 3, b"ONE!")["received"] == 2
+    body, content_type = chunk_request(2, 3, session_id, "v", b"two")
+    assert client.post("/api/upload/chunk", data=body,
+                       content_type=content_type).json["status"] == "video_complete"
+    expected = hashlib.sha256(b"zeroONE!two").hexdigest()
+    assert stored_sha256(app, session_id, "v") == expected
+    assert status(live_server.base_url, session_id, "v")["sha256"] == expected

@@ -3,7 +3,7 @@
 import click
 from flask.cli import AppGroup
 
-from ..services.uploads import purge_expired
+from ..services.upload_expiry import purge_expired, remove_orphaned_staging
 
 uploads_cli = AppGroup("uploads", help="Manage chunked video uploads.")
 
@@ -15,3 +15,4 @@ def purge() -> None:
     for session_id, video_id in expired:
         click.echo(f"expired {session_id}/{video_id}")
     click.echo(f"{len(expired)} partial upload(s) expired")
+    click.echo(f"{remove_orphaned_staging()} orphaned staging folder(s) removed")

@@ -27,6 +27,9 @@ class Video(db.Model):
     # Chunks 0 .. appended_chunks-1 are, in order, the first appended_bytes of the staged file.
     appended_chunks: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     appended_bytes: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    # Drawn anew at every change to the staged file, by any process (see running_hashes).
+    staging_revision: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0,
+                                                  server_default="0")
     size: Mapped[int | None] = mapped_column(BigInteger)
     sha256: Mapped[str | None] = mapped_column(String(64))
     storage_key: Mapped[str | None] = mapped_column(String(1024))

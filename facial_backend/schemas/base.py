@@ -50,6 +50,18 @@ class StrictInteger(fields.Integer):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+class FormInteger(fields.Integer):
+    """An integer in a form field, written as plain ASCII digits: ``int()`` alone would also take
+    ``"1_0"``, ``" 2 "``, ``"+1"`` and other scripts' digits."""
+
+    _DIGITS = re.compile(r"-?[0-9]{1,18}")
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not self._DIGITS.fullmatch(value):
+            raise ValidationError("Not a valid integer: use the digits 0-9.")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class UUIDString(fields.UUID):
     """A UUID, loaded as its canonical text (ids are stored as strings)."""
 

@@ -3,7 +3,7 @@
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from ..services.recording_sessions import MEDIA_ROOTS
-from .base import BaseSchema, NonNegative, SafeId, StrictFloat, StrictInteger
+from .base import BaseSchema, FormInteger, NonNegative, SafeId, StrictFloat, StrictInteger
 
 MAX_TOTAL_CHUNKS = 1_000_000
 _VIDEO_TYPES = validate.OneOf(tuple(MEDIA_ROOTS))
@@ -24,8 +24,8 @@ class SessionCreatedSchema(BaseSchema):
 class ChunkFormSchema(BaseSchema):
     session_id = SafeId(required=True)
     video_id = SafeId(required=True)
-    chunk_index = fields.Integer(required=True, validate=NonNegative)
-    total_chunks = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_TOTAL_CHUNKS))
+    chunk_index = FormInteger(required=True, validate=NonNegative)
+    total_chunks = FormInteger(required=True, validate=validate.Range(min=1, max=MAX_TOTAL_CHUNKS))
     video_type = fields.String(load_default=None, validate=_VIDEO_TYPES)
     file_extension = fields.String(load_default="webm",
                                    validate=validate.Regexp(r"^[A-Za-z0-9]{1,10}$",

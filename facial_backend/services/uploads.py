@@ -3,34 +3,31 @@
 A chunk is acknowledged only after its bytes are on disk and its row is committed. Chunks that
 arrive in order are appended straight to the staged file, so completion is a rename (local
 storage) and the SHA-256 comes from a running hash; out-of-order chunks wait in their own
-files until the gap before them is filled.
+files until the gap before them is filled. The staged file never loses bytes that committed
+rows point at before a commit says so: a request that dies at any point leaves a file its
+retry can continue.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import partial
 
 from flask import current_app
 
 from ..errors import ApiError, BadRequest, Conflict
 from ..extensions import db, get_storage
-from ..models.sessions import StudySession
 from ..models.uploads import Video, VideoChunk
 from ..offload import in_thread
 from ..timeutil import utcnow
 from . import recording_sessions as sessions
-from .video_staging import VideoStaging
+from . import running_hashes
+from .video_staging import StagedFileLost, VideoStaging
 from .videos import find_video, lock_video
 
 CONTENT_TYPES = {"webm": "video/webm", "mp4": "video/mp4", "mkv": "video/x-matroska",
                  "mov": "video/quicktime", "json": "application/json"}
-
-# Running SHA-256 of each staged file this process appended to: video pk -> (hash, length).
-# A cache only: when its length disagrees with the database the file is hashed again.
-_running_hashes: dict[int, tuple[hashlib._Hash, int]] = {}
 
 
 @dataclass(frozen=True)
@@ -105,18 +102,35 @@ def _store_chunk(video: Video, index: int, data: bytes) -> ChunkOutcome:
     staging = VideoStaging(current_app.config["DATA_DIR"], video.id)
     if video.appended_bytes and staging.part_size() is None:
         return _finish_interrupted_completion(video, staging, chunk, index, data)
-    staging.prepare(video.appended_bytes)
+    _prepare(staging, video)
     if chunk is None:
         chunk = VideoChunk(video_pk=video.id, chunk_index=index, size=len(data))
         db.session.add(chunk)
         video.received_chunks += 1
         _place(staging, video, chunk, data)
     elif not _same_as_staged(staging, chunk, data):
-        _replace(staging, video, chunk, data)
+        if chunk.offset is not None:
+            _unappend_from(staging, video, chunk, data)
+            return _store_chunk(video, index, data)  # pending now, as on a retry
+        chunk.size = len(data)
+        staging.write_pending(index, data, fsync=_fsync())
+        video.updated_at = utcnow()
     _drain_pending(staging, video)
     if video.appended_chunks == video.total_chunks:
         _complete(video, staging)
     return _outcome(video, index)
+
+
+def _prepare(staging: VideoStaging, video: Video) -> None:
+    try:
+        staging.prepare(video.appended_bytes, durable=_fsync())
+    except StagedFileLost:
+        raise _upload_lost(video) from None
+
+
+def _upload_lost(video: Video) -> ApiError:
+    return ApiError(410, "upload_lost", f"The staged upload of video {video.video_id} is lost; "
+                                        "upload it again under a new video_id.")
 
 
 def _outcome(video: Video, index: int) -> ChunkOutcome:
@@ -142,10 +156,9 @@ def _append(staging: VideoStaging, video: Video, chunk: VideoChunk, data: bytes)
     into storage (when the running hash is at hand, so ``_complete`` needs no file): one
     hand-over to a thread, not two."""
     offset = video.appended_bytes
-    running = _running_hashes.pop(video.id, None)
+    digest = running_hashes.take(video)
     if offset == 0:
-        running = (hashlib.sha256(), 0)
-    digest = running[0] if running is not None and running[1] == offset else None
+        digest = hashlib.sha256()
     store = digest is not None and video.appended_chunks + 1 == video.total_chunks
     # The write with its fsync, and the hash, release the GIL: in a native thread they overlap
     # with the other requests of this worker (the video's lock is held). One thread call per
@@ -155,12 +168,13 @@ def _append(staging: VideoStaging, video: Video, chunk: VideoChunk, data: bytes)
     if store:
         write = partial(_write_then_store, write, _mover(video, staging))
     in_thread(write, data, offset)
-    if digest is not None:
-        _running_hashes[video.id] = (digest, offset + len(data))
     chunk.offset = offset
     chunk.size = len(data)
     video.appended_bytes = offset + len(data)
     video.appended_chunks += 1
+    running_hashes.changed(video)
+    if digest is not None:
+        running_hashes.keep(video, digest)
 
 
 def _write_then_store(write, store, data: bytes, offset: int) -> None:
@@ -203,35 +217,30 @@ def _same_as_completed(video: Video, chunk: VideoChunk, data: bytes) -> bool:
     return stored == data
 
 
-def _replace(staging: VideoStaging, video: Video, chunk: VideoChunk, data: bytes) -> None:
-    """A chunk sent again with other bytes before completion replaces the earlier ones."""
-    _running_hashes.pop(video.id, None)
-    if chunk.offset is None:
-        chunk.size = len(data)
-        staging.write_pending(chunk.chunk_index, data, fsync=_fsync())
-    elif chunk.size == len(data):
-        staging.write_at(data, chunk.offset, fsync=_fsync())
-    else:
-        _unappend_from(staging, video, chunk.chunk_index)
-        chunk.size = len(data)
-        _place(staging, video, chunk, data)
-
-
-def _unappend_from(staging: VideoStaging, video: Video, index: int) -> None:
-    """Move chunks index+1.. out of the staged file into pending files, then cut it at index."""
-    appended = db.session.scalars(
-        db.select(VideoChunk).filter(VideoChunk.video_pk == video.id, VideoChunk.chunk_index >= index,
+def _unappend_from(staging: VideoStaging, video: Video, chunk: VideoChunk, data: bytes) -> None:
+    """An appended chunk sent again with other bytes: it and every chunk after it leave the
+    staged file. The later ones are copied into pending files, the chunk's new bytes go into
+    its own, and that is committed before the staged file is cut (the next ``_prepare`` cuts
+    it), so a request that dies in between leaves rows that still describe the files. Then
+    the row is locked again; storing the chunk once more appends them all back in order (or,
+    if another process finished the video meanwhile, finds it complete)."""
+    later = db.session.scalars(
+        db.select(VideoChunk).filter(VideoChunk.video_pk == video.id,
+                                     VideoChunk.chunk_index > chunk.chunk_index,
                                      VideoChunk.offset.is_not(None))
         .order_by(VideoChunk.chunk_index)).all()
-    cut = appended[0].offset
-    for later in appended[1:]:
-        staging.write_pending(later.chunk_index, staging.read_at(later.offset, later.size),
-                              fsync=_fsync())
-    for moved in appended:
-        moved.offset = None
-    staging.truncate(cut)
-    video.appended_chunks = index
-    video.appended_bytes = cut
+    for row in later:
+        staging.write_pending(row.chunk_index, staging.read_at(row.offset, row.size), fsync=_fsync())
+    staging.write_pending(chunk.chunk_index, data, fsync=_fsync())
+    video.appended_chunks = chunk.chunk_index
+    video.appended_bytes = chunk.offset
+    running_hashes.changed(video)
+    for row in (chunk, *later):
+        row.offset = None
+    chunk.size = len(data)
+    video.updated_at = utcnow()
+    db.session.commit()
+    db.session.refresh(video, with_for_update=True)
 
 
 def _finish_interrupted_completion(video: Video, staging: VideoStaging, chunk: VideoChunk | None,
@@ -241,17 +250,16 @@ def _finish_interrupted_completion(video: Video, staging: VideoStaging, chunk: V
     without a row) finishes the completion from the stored file."""
     sizes = dict(db.session.execute(db.select(VideoChunk.chunk_index, VideoChunk.size)
                                     .filter_by(video_pk=video.id)).tuples().all())
+    key = sessions.video_key(video)
+    storage = get_storage()
+    stored = storage.head(key)
+    if stored is None:
+        raise _upload_lost(video)
     missing = [i for i in range(video.total_chunks) if i not in sizes]
     if chunk is not None or missing != [index]:
         raise Conflict(f"The upload of video {video.video_id} was interrupted while completing; "
                        f"send chunk {missing[0] if missing else index} again to finish it.",
                        "completion_interrupted")
-    key = sessions.video_key(video)
-    storage = get_storage()
-    stored = storage.head(key)
-    if stored is None:
-        raise ApiError(410, "upload_lost", f"The staged upload of video {video.video_id} is gone; "
-                                           "upload it again under a new video_id.")
     sizes[index] = len(data)
     offsets, position = {}, 0
     for i in sorted(sizes):
@@ -272,8 +280,8 @@ def _finish_interrupted_completion(video: Video, staging: VideoStaging, chunk: V
 def _complete(video: Video, staging: VideoStaging) -> None:
     """Exactly once per video (the caller holds its lock): hash, move into storage, record."""
     key = sessions.video_key(video)
-    running = _running_hashes.pop(video.id, None)
-    whole = running[0].hexdigest() if running and running[1] == video.appended_bytes else None
+    running = running_hashes.take(video)
+    whole = running.hexdigest() if running is not None else None
     if staging.part_size() is None:
         # Already stored: by the last chunk's thread (see _append), or by a request that died
         # before its commit; then the stored file is the upload.
@@ -309,24 +317,3 @@ def upload_status(session_id: str, video_id: str) -> dict:
         status.update(sha256=video.sha256, size=video.size,
                       file_path=sessions.video_file_path(video))
     return status
-
-
-def purge_expired(now=None) -> list[tuple[str, str]]:
-    """Expire partial uploads untouched for UPLOAD_TTL: their staged files are removed."""
-    cutoff = (now or utcnow()) - timedelta(seconds=current_app.config["UPLOAD_TTL"])
-    stale = db.session.execute(
-        db.select(Video.session_id, Video.video_id)
-        .filter(Video.status == "receiving", Video.received_chunks > 0, Video.updated_at < cutoff)
-    ).all()
-    expired = []
-    for session_id, video_id in stale:
-        with lock_video(session_id, video_id, partial(db.session.get, StudySession, session_id)) as video:
-            if video.status != "receiving" or video.updated_at >= cutoff:
-                continue
-            VideoStaging(current_app.config["DATA_DIR"], video.id).remove()
-            _running_hashes.pop(video.id, None)
-            db.session.execute(db.delete(VideoChunk).filter_by(video_pk=video.id))
-            video.status = "expired"
-            video.appended_chunks = video.appended_bytes = video.received_chunks = 0
-            expired.append((session_id, video_id))
-    return expired

@@ -13,30 +13,68 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from storage.atomicfile import write_out
+from storage.atomicfile import fsync_dir, write_out
 from storage.direct_write import open_direct, write_direct
 
 _READ = 1024 * 1024
 
 
+class StagedFileLost(Exception):
+    """The part file is shorter than the chunks acknowledged into it."""
+
+
 class VideoStaging:
     def __init__(self, data_dir: str | Path, video_pk: int):
-        self.folder = Path(data_dir) / ".staging" / "videos" / str(int(video_pk))
+        self.video_pk = int(video_pk)
+        self.folder = _root(data_dir) / str(self.video_pk)
         self.part_path = self.folder / "data.part"
+
+    @classmethod
+    def all_in(cls, data_dir: str | Path) -> list[VideoStaging]:
+        """The staged folders under ``data_dir`` (named by video pk)."""
+        root = _root(data_dir)
+        names = os.listdir(root) if root.is_dir() else []
+        return [cls(data_dir, int(name)) for name in names if name.isdigit()]
 
     def pending_path(self, index: int) -> Path:
         return self.folder / f"chunk_{int(index):06d}"
 
-    def prepare(self, appended_bytes: int) -> None:
+    def prepare(self, appended_bytes: int, *, durable: bool) -> None:
         """Make the part file exactly ``appended_bytes`` long: bytes past it were written by a
-        request that never got acknowledged (the process died before the database commit)."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.part_path, os.O_WRONLY | os.O_CREAT, 0o640)
+        request that never got acknowledged (the process died before the database commit).
+        A shorter file lost acknowledged bytes (StagedFileLost); it is never padded."""
         try:
-            if os.fstat(fd).st_size != appended_bytes:
+            fd = os.open(self.part_path, os.O_WRONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            if appended_bytes:
+                raise StagedFileLost(self.part_path) from None
+            self._create(durable)
+            return
+        try:
+            size = os.fstat(fd).st_size
+            if size < appended_bytes:
+                raise StagedFileLost(self.part_path)
+            if size > appended_bytes:
                 os.ftruncate(fd, appended_bytes)
         finally:
             os.close(fd)
+
+    def _create(self, durable: bool) -> None:
+        """An empty part file, whose name survives power loss when ``durable``."""
+        new_folders = [folder for folder in (self.folder, *self.folder.parents[:2])
+                       if not folder.is_dir()]
+        self.folder.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(self.part_path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o640))
+        if durable:
+            for folder in (self.folder, *(new.parent for new in new_folders)):
+                fsync_dir(folder)
+
+    def changed_at(self) -> float:
+        """When the folder's files last changed (epoch seconds); 0 if it is gone."""
+        try:
+            return max(entry.stat().st_mtime for entry in (self.folder, *self.folder.iterdir()))
+        except FileNotFoundError:
+            return 0.0
 
     def part_size(self) -> int | None:
         try:
@@ -63,9 +101,6 @@ class VideoStaging:
             handle.seek(offset)
             return handle.read(size)
 
-    def truncate(self, size: int) -> None:
-        os.truncate(self.part_path, size)
-
     def write_pending(self, index: int, data: bytes, *, fsync: bool) -> None:
         """Atomically: a pending chunk file is either absent or complete."""
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -79,6 +114,8 @@ class VideoStaging:
         finally:
             os.close(fd)
         os.replace(temp, final)
+        if fsync:
+            fsync_dir(self.folder)
 
     def read_pending(self, index: int) -> bytes:
         return self.pending_path(index).read_bytes()
@@ -92,6 +129,10 @@ class VideoStaging:
 
     def remove(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _root(data_dir: str | Path) -> Path:
+    return Path(data_dir) / ".staging" / "videos"
 
 
 def _open_for_writing(path: Path, flags: int, durable: bool) -> int:
