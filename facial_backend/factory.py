@@ -19,6 +19,7 @@ from . import (
     server_timing,
     socket_codec,
     socket_transport,
+    url_converters,
 )
 from .config import SETTINGS, ensure_secret_key, load_settings
 from .errors import register_error_handlers
@@ -64,6 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     server_timing.init_app(app)
     app.wsgi_app = without_websocket_compression(app.wsgi_app)
 
+    url_converters.init_app(app)
     from blueprints import register_blueprints
     register_blueprints(app)
 

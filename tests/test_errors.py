@@ -60,3 +60,22 @@ def test_validation_error_names_every_field(client):
     assert {tuple(item["loc"]) for item in body["detail"]} == {
         ("body", "session_id"), ("body", "video_id"), ("body", "file_size")}
     assert "file_size" in body["error"]
+
+
+@pytest.mark.parametrize("path, without", [
+    ("/api/session/abc%00/videos/v", 401), ("/api/sessions/s%01", 404),
+    ("/api/v1/recordings/r%7f", 401), ("/api/sessions/s/notes/n%0a", 404),
+    ("/storage/objects/a/b%00c", 403), ("/docs/index%00.css", 200),
+])
+def test_control_characters_in_url_ids_find_no_route(client, path, without):
+    """PostgreSQL refuses NUL in text outright: an id with one must never reach a query. The
+    same URL without the character reaches its route (``without`` is what that answers)."""
+    printable = path.replace("%00", "").replace("%01", "").replace("%7f", "").replace("%0a", "")
+    with client.get(printable) as reached:
+        assert reached.status_code == without
+    body = assert_json_error(client.get(path), 404, "not_found")
+    assert body["detail"] == "Not Found"
+
+
+def test_printable_ids_with_dots_and_spaces_still_route(client):
+    assert_json_error(client.get("/api/session/a%20b.c"), 404, "session_not_found")
