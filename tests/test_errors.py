@@ -79,3 +79,19 @@ def test_control_characters_in_url_ids_find_no_route(client, path, without):
 
 def test_printable_ids_with_dots_and_spaces_still_route(client):
     assert_json_error(client.get("/api/session/a%20b.c"), 404, "session_not_found")
+
+
+@pytest.mark.parametrize("url, body, status, field", [
+    ("/api/session/create", {"participant_id": "a\u0000b"}, 400, "participant_id"),
+    ("/api/sessions", {"name": "x\u0000"}, 422, "name"),  # the testbed's validation status
+    ("/api/session/create", {"participant_id": "p", "unknown": {"k\u0000": 1}}, 201, None),
+])
+def test_nul_characters_in_body_fields_are_refused_by_name(client, url, body, status, field):
+    """PostgreSQL refuses NUL in text: a field with one gets the route's validation error naming
+    it, on every database. An unknown field is ignored, as ever."""
+    response = client.post(url, json=body)
+    if field is None:
+        assert response.status_code == status
+    else:
+        body = assert_json_error(response, status, "validation_error")
+        assert body["fields"] == {field: ["Must not contain the NUL character."]}

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")
 
@@ -12,6 +13,28 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")
 class BaseSchema(Schema):
     class Meta:
         unknown = EXCLUDE
+
+    @pre_load
+    def refuse_nul_characters(self, data, **_kwargs):
+        """PostgreSQL keeps no NUL character in text: a field holding one is refused here, by
+        name, instead of failing in the database as a 500 (SQLite would have taken it)."""
+        if isinstance(data, Mapping):
+            keys = {field.data_key or name for name, field in self.load_fields.items()}
+            bad = {key: ["Must not contain the NUL character."]
+                   for key in keys if key in data and _holds_nul(data[key])}
+            if bad:
+                raise ValidationError(bad)
+        return data
+
+
+def _holds_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 def is_safe_id(value: str) -> bool:
