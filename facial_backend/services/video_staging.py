@@ -102,8 +102,8 @@ class VideoStaging:
             return handle.read(size)
 
     def write_pending(self, index: int, data: bytes, *, fsync: bool) -> None:
-        """Atomically: a pending chunk file is either absent or complete."""
-        self.folder.mkdir(parents=True, exist_ok=True)
+        """Atomically: a pending chunk file is either absent or complete (in the folder that
+        ``prepare`` made)."""
         final = self.pending_path(index)
         temp = final.with_name(f".{final.name}.tmp")
         fd = _open_for_writing(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, fsync)
