@@ -1,28 +1,33 @@
-"""HTTP routes and Socket.IO handlers, one module per resource."""
-
-import importlib
+"""HTTP routes, one sub-package per client family plus the routes they share."""
 
 from flask import Flask
 
-# Each module has a Blueprint named ``bp``; one line per module.
-BLUEPRINT_MODULES = (
-    "health",
-    "docs",
-    "auth",
-    "recording_app",
-    "testbed_sessions",
-    "testbed_notes",
-    "testbed_telemetry",
-    "testbed_stt",
-    "testbed_stt_upload",
-    "session_events",
-    "live_http",
-    "live_socket",
-    "recordings",
-    "storage_links",
+from blueprints.live import http as live_http
+from blueprints.recording_app import routes as recording_app
+from blueprints.recordings import routes as recordings
+from blueprints.shared import auth, docs, health, storage_links
+from blueprints.testbed import notes as testbed_notes
+from blueprints.testbed import sessions as testbed_sessions
+from blueprints.testbed import stt as testbed_stt
+from blueprints.testbed import stt_upload as testbed_stt_upload
+from blueprints.testbed import telemetry as testbed_telemetry
+
+BLUEPRINTS = (
+    health.bp,
+    docs.bp,
+    auth.bp,
+    recording_app.bp,
+    testbed_sessions.bp,
+    testbed_notes.bp,
+    testbed_telemetry.bp,
+    testbed_stt.bp,
+    testbed_stt_upload.bp,
+    live_http.bp,
+    recordings.bp,
+    storage_links.bp,
 )
 
 
 def register_blueprints(app: Flask) -> None:
-    for name in BLUEPRINT_MODULES:
-        app.register_blueprint(importlib.import_module(f"{__name__}.{name}").bp)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)

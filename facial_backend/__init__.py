@@ -2,6 +2,6 @@
 
 __version__ = "1.0.0"
 
-from .factory import create_app  # noqa: E402
+from facial_backend.factory import create_app  # noqa: E402
 
 __all__ = ["create_app", "__version__"]

@@ -15,8 +15,8 @@ import orjson
 from flask import request
 from marshmallow import Schema, ValidationError
 
-from .errors import ApiError, validation_error
-from .json_lift import lift_string
+from facial_backend.errors import ApiError, validation_error
+from facial_backend.perf.json_lift import lift_string
 
 APIDOC_ATTR = "__apidoc__"
 # Room for the multipart envelope and form fields around a file part of a known maximum size.

@@ -14,11 +14,11 @@ from typing import Any
 import jwt
 from flask import current_app, g, request
 
-from .api import route_meta
-from .errors import ApiError
-from .extensions import db
-from .models.users import User
-from .timeutil import utcnow
+from facial_backend.api import route_meta
+from facial_backend.errors import ApiError
+from facial_backend.extensions import db
+from facial_backend.models.users import User
+from facial_backend.timeutil import utcnow
 
 ALGORITHM = "HS256"
 _BEARER = {"WWW-Authenticate": "Bearer"}

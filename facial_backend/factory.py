@@ -9,28 +9,22 @@ from typing import Any
 
 from flask import Flask, request
 from flask_cors import CORS
-from socketio import RedisManager
 from sqlalchemy import event
 
 import storage
-
-from . import (
+from facial_backend import (
     models,  # noqa: F401  (every table, for the metadata and alembic)
-    server_timing,
-    socket_codec,
-    socket_transport,
+    perf,
+    realtime,
     url_converters,
 )
-from .config import SETTINGS, ensure_secret_key, load_settings
-from .errors import register_error_handlers
-from .extensions import db, migrate, sock, socketio
-from .logs import configure_logging
-from .request_class import ServiceRequest, read_bodies_in_large_pieces
-from .websocket_compression import without_websocket_compression
+from facial_backend.config import SETTINGS, ensure_secret_key, load_settings
+from facial_backend.errors import register_error_handlers
+from facial_backend.extensions import db, migrate
+from facial_backend.logs import configure_logging
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 _SETTING_NAMES = {setting.name for setting in SETTINGS}
-SOCKETIO_CHANNEL = "facial-backend-socketio"
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -45,8 +39,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     ensure_secret_key(settings)
 
     app = Flask(__name__, static_folder=None)
-    app.request_class = ServiceRequest
-    app.wsgi_app = read_bodies_in_large_pieces(app.wsgi_app)
     app.config.update(settings)
     app.config.update({k: v for k, v in config.items() if k not in _SETTING_NAMES})
     app.config.update(
@@ -61,15 +53,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     configure_logging(app)
     register_error_handlers(app)
-    _init_extensions(app)
-    server_timing.init_app(app)
-    app.wsgi_app = without_websocket_compression(app.wsgi_app)
-
     url_converters.init_app(app)
+    _init_extensions(app)
+    realtime.init_app(app)
+    perf.init_app(app)
+
     from blueprints import register_blueprints
     register_blueprints(app)
 
-    from .cli import register_commands
+    from facial_backend.cli import register_commands
     register_commands(app)
     return app
 
@@ -89,23 +81,6 @@ def _init_extensions(app: Flask) -> None:
     origins = list(app.config["CORS_ORIGINS"])
     CORS(app, origins="*" if origins == ["*"] else origins,
          expose_headers=["X-Request-ID", "Content-Range", "Accept-Ranges"])
-    # The manager is passed explicitly: Flask-SocketIO keeps the options of an earlier
-    # init_app, so an app without Redis would otherwise inherit a previous app's queue.
-    redis_url = app.config["REDIS_URL"]
-    socketio.init_app(
-        app,
-        async_mode="gevent",
-        client_manager=RedisManager(redis_url, channel=SOCKETIO_CHANNEL) if redis_url else None,
-        cors_allowed_origins="*" if origins == ["*"] else origins,
-        max_http_buffer_size=app.config["SOCKET_MAX_PAYLOAD"],
-        ping_interval=25,
-        ping_timeout=60,
-        async_handlers=False,  # one socket's events are handled, and relayed, in the order sent
-        json=socket_codec,
-        serializer=socket_codec.SocketPacket,
-    )
-    socket_transport.use_for(socketio.server.eio)
-    sock.init_app(app)
     app.extensions["storage"] = storage.create_storage({
         "STORAGE_BACKEND": app.config["STORAGE_BACKEND"],
         "LOCAL_STORAGE_ROOT": app.config["LOCAL_STORAGE_ROOT"],

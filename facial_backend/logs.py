@@ -11,7 +11,7 @@ import uuid
 
 from flask import Flask, g, has_request_context, request
 
-from . import server_timing
+from facial_backend.perf import server_timing
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 

@@ -10,8 +10,8 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
 from marshmallow import Schema
 
-from . import __version__
-from .api import APIDOC_ATTR
+from facial_backend import __version__
+from facial_backend.api import APIDOC_ATTR
 
 _RULE_ARG = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 _SKIP_METHODS = {"HEAD", "OPTIONS"}

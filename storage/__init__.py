@@ -7,7 +7,7 @@ one runs. Keys are built by the caller from validated parts (see ``validate_key`
 from collections.abc import Mapping
 from pathlib import Path
 
-from .base import (
+from storage.base import (
     CHUNK_SIZE,
     ByteChunks,
     InvalidKey,
@@ -19,9 +19,9 @@ from .base import (
     TooLarge,
     validate_key,
 )
-from .local import LocalStorage
-from .s3 import S3Storage
-from .signing import ExpiredSignature, SignatureError, UploadPolicy, verify_download
+from storage.local import LocalStorage
+from storage.s3 import S3Storage
+from storage.signing import ExpiredSignature, SignatureError, UploadPolicy, verify_download
 
 __all__ = [
     "CHUNK_SIZE",

@@ -10,9 +10,9 @@ from stat import S_ISREG
 from typing import BinaryIO
 from urllib.parse import quote, urlencode
 
-from . import signing
-from .atomicfile import AtomicFile, move_into_place
-from .base import (
+from storage import signing
+from storage.atomicfile import AtomicFile, move_into_place
+from storage.base import (
     CHUNK_SIZE,
     ByteChunks,
     InvalidKey,
@@ -29,7 +29,7 @@ from .base import (
     validate_key,
     validate_prefix,
 )
-from .content_types import guess_content_type
+from storage.content_types import guess_content_type
 
 UPLOAD_PATH = "/storage/upload"
 DOWNLOAD_PATH = "/storage/objects/"

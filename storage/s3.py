@@ -19,7 +19,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.response import StreamingBody
 
-from .base import (
+from storage.base import (
     CHUNK_SIZE,
     ByteChunks,
     ObjectInfo,
@@ -35,7 +35,7 @@ from .base import (
     validate_key,
     validate_prefix,
 )
-from .content_types import guess_content_type
+from storage.content_types import guess_content_type
 
 _MiB = 1024 * 1024
 _NOT_FOUND = {"404", "NoSuchKey", "NotFound"}

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from .base import StorageError, validate_key
+from storage.base import StorageError, validate_key
 
 ALGORITHM = "HMAC-SHA256"
 LOCAL_BUCKET = "local"

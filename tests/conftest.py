@@ -129,7 +129,7 @@ def socketio_client(app, client):
 def make_user(app):
     """Create a user and return (user, token)."""
     from facial_backend.auth import issue_token
-    from facial_backend.services.users import create_user
+    from facial_backend.services.shared.users import create_user
 
     def make(username: str, role: str, password: str = "secret-pass", name: str | None = None):
         with app.app_context():
@@ -184,7 +184,7 @@ def worker_process(app_settings, tmp_path):
 def run_stt_jobs(app):
     """Claim and process every due transcription job in this process, as `flask stt worker`
     does; returns the states the jobs ended in. The fake engine unless one is given."""
-    from facial_backend.services import stt_jobs
+    from facial_backend.stt import jobs as stt_jobs
     from facial_backend.stt.engines import FakeEngine
     from facial_backend.stt.worker import Worker
 

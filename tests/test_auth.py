@@ -84,7 +84,7 @@ def test_auth_required_closes_open_routes(app_settings, make_user):
         assert client.post("/api/session/create", json={}).status_code == 401
         with app.app_context():
             from facial_backend.auth import issue_token
-            from facial_backend.services.users import create_user
+            from facial_backend.services.shared.users import create_user
             user = create_user("rec", "secret-pass", "recorder")
             with app.test_request_context():
                 token = issue_token(user, lifetime_seconds=timedelta(minutes=5).total_seconds())

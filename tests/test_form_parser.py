@@ -8,7 +8,7 @@ import pytest
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 
-from facial_backend.form_parser import NotSplittable, ServiceFormDataParser, split_multipart
+from facial_backend.perf.form_parser import NotSplittable, ServiceFormDataParser, split_multipart
 
 BOUNDARY = b"----b0undary7MA4YWxkTrZu0gW"
 CRLF = b"\r\n"

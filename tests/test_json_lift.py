@@ -5,7 +5,7 @@ import json
 import orjson
 import pytest
 
-from facial_backend.json_lift import lift_string
+from facial_backend.perf.json_lift import lift_string
 
 
 def _lifted(document: dict | str, name: str = "audioBase64"):

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from facial_backend.services import locks
+from facial_backend.services.shared import locks
 
 WAIT_S = 10
 

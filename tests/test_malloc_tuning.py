@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-APPLY = "from facial_backend.malloc_tuning import keep_large_blocks_in_heap as k; print(k())"
+APPLY = "from facial_backend.perf.malloc_tuning import keep_large_blocks_in_heap as k; print(k())"
 
 
 def _applied(**env) -> str:

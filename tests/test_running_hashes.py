@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from facial_backend.models.uploads import Video
-from facial_backend.services import running_hashes
+from facial_backend.services.recording_app import running_hashes
 
 
 def test_a_hash_is_used_once_and_only_at_its_revision():

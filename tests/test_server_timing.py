@@ -7,7 +7,7 @@ import time
 
 import greenlet
 
-from facial_backend import server_timing
+from facial_backend.perf import server_timing
 
 
 def _busy(seconds: float) -> None:

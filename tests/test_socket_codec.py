@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from socketio import packet as sio_packet
 
-from facial_backend import socket_codec
-from facial_backend.socket_codec import SocketPacket, contains_binary
+from facial_backend.realtime import socket_codec
+from facial_backend.realtime.socket_codec import SocketPacket, contains_binary
 
 
 @pytest.mark.parametrize("kwargs", [

@@ -12,7 +12,7 @@ import pytest
 
 from facial_backend.extensions import db
 from facial_backend.models.uploads import Video
-from facial_backend.services.upload_expiry import purge_expired
+from facial_backend.services.recording_app.upload_expiry import purge_expired
 from facial_backend.timeutil import utcnow
 from tests.recording_app_client import create_session, post_chunk, staging_root, stored_video, upload_status
 
@@ -40,7 +40,7 @@ def test_bytes_written_by_an_unacknowledged_request_are_cut_off(client, app):
 def post_chunk_dying_before_commit(client, app, monkeypatch, *chunk, at="_outcome") -> None:
     """Post a chunk whose request dies when it calls the upload engine's function ``at``
     (by default, once it has done all its work), before its last commit."""
-    from facial_backend.services import uploads
+    from facial_backend.services.recording_app import uploads
 
     def die(*_args):
         raise RuntimeError("the process dies here")

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from facial_backend.services.video_staging import StagedFileLost, VideoStaging
+from facial_backend.services.recording_app.video_staging import StagedFileLost, VideoStaging
 
 
 @pytest.mark.parametrize("durable", [True, False])

@@ -25,7 +25,7 @@ from urllib3 import encode_multipart_formdata
 
 from bench import stats
 from bench.procs import free_port
-from facial_backend import server_timing
+from facial_backend.perf import server_timing
 
 MIB = stats.MIB
 FILE_BYTES = 2 * MIB
@@ -50,7 +50,7 @@ one after the response unless it speaks HTTP/1.1)."""
 _CREATE_USERS = """
 import sys
 from wsgi import app
-from facial_backend.services.users import create_user, get_by_username
+from facial_backend.services.shared.users import create_user, get_by_username
 with app.app_context():
     for name in sys.argv[2:]:
         if get_by_username(name) is None:

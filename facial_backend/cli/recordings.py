@@ -3,7 +3,7 @@
 import click
 from flask.cli import AppGroup
 
-from ..services.recordings import purge_deleted
+from facial_backend.services.recordings.recordings import purge_deleted
 
 recordings_cli = AppGroup("recordings", help="Manage the iPhone app's recordings.")
 

@@ -11,13 +11,13 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from ..extensions import db, get_storage
-from ..ids import new_id
-from ..models.stt_jobs import SttJob
-from ..services import stt_jobs
-from ..stt.engines import create_engine
-from ..stt.errors import ModelError, SttError
-from ..stt.worker import POLL_INTERVAL_SECONDS, Worker, WorkerOptions
+from facial_backend.extensions import db, get_storage
+from facial_backend.ids import new_id
+from facial_backend.models.stt_jobs import SttJob
+from facial_backend.stt import jobs as stt_jobs
+from facial_backend.stt.engines import create_engine
+from facial_backend.stt.errors import ModelError, SttError
+from facial_backend.stt.worker import POLL_INTERVAL_SECONDS, Worker, WorkerOptions
 
 stt_cli = AppGroup("stt", help="Speech-to-text: the worker and one-off transcriptions.")
 

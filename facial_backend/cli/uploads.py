@@ -3,7 +3,7 @@
 import click
 from flask.cli import AppGroup
 
-from ..services.upload_expiry import purge_expired, remove_orphaned_staging
+from facial_backend.services.recording_app.upload_expiry import purge_expired, remove_orphaned_staging
 
 uploads_cli = AppGroup("uploads", help="Manage chunked video uploads.")
 

@@ -4,9 +4,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from ..errors import ApiError
-from ..models.users import ROLES
-from ..services import users
+from facial_backend.errors import ApiError
+from facial_backend.models.users import ROLES
+from facial_backend.services.shared import users
 
 users_cli = AppGroup("users", help="Manage users.")
 

@@ -1,12 +1,12 @@
 """Every model module, imported so the metadata (and alembic) sees all tables."""
 
-from .live import LiveConnection, LiveMember, LivePresence, LiveSegment
-from .recordings import Recording, RecordingStatusChange
-from .sessions import StudySession
-from .stt_jobs import SttJob
-from .testbed import Note, SttTask, TelemetryChannel, TelemetryPoint
-from .uploads import Video, VideoChunk
-from .users import User
+from facial_backend.models.live import LiveConnection, LiveMember, LivePresence, LiveSegment
+from facial_backend.models.recordings import Recording, RecordingStatusChange
+from facial_backend.models.sessions import StudySession
+from facial_backend.models.stt_jobs import SttJob
+from facial_backend.models.testbed import Note, SttTask, TelemetryChannel, TelemetryPoint
+from facial_backend.models.uploads import Video, VideoChunk
+from facial_backend.models.users import User
 
 __all__ = [
     "LiveConnection", "LiveMember", "LivePresence", "LiveSegment", "Note", "Recording",

@@ -7,8 +7,8 @@ The session itself is a row of the shared ``sessions`` table (``kind="live"``).
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from ..timeutil import UTCDateTime, utcnow
+from facial_backend.extensions import db
+from facial_backend.timeutil import UTCDateTime, utcnow
 
 
 class LiveSegment(db.Model):

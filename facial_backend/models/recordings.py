@@ -4,9 +4,9 @@ presigned POST, and the history of their status changes."""
 from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from ..ids import new_uuid
-from ..timeutil import UTCDateTime, utcnow
+from facial_backend.extensions import db
+from facial_backend.ids import new_uuid
+from facial_backend.timeutil import UTCDateTime, utcnow
 
 # uploading -> uploaded -> processing -> transcribed | failed; any of them -> deleted.
 RECORDING_STATUSES = ("uploading", "uploaded", "processing", "transcribed", "failed", "deleted")

@@ -4,8 +4,8 @@ hang off one session whichever client started it."""
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from ..timeutil import UTCDateTime, utcnow
+from facial_backend.extensions import db
+from facial_backend.timeutil import UTCDateTime, utcnow
 
 # Which client started the session: the browser recording app, the evaluator/client apps
 # over Socket.IO, or the testbed API.

@@ -3,9 +3,9 @@
 from sqlalchemy import JSON, Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from ..ids import new_id
-from ..timeutil import UTCDateTime, isoformat_z, utcnow
+from facial_backend.extensions import db
+from facial_backend.ids import new_id
+from facial_backend.timeutil import UTCDateTime, isoformat_z, utcnow
 
 STT_JOB_STATUSES = ("queued", "processing", "done", "failed", "skipped")
 

@@ -8,8 +8,8 @@ origin's prefixes (``note_``, ``tel_``, ``stt_``) with 96 random bits.
 from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from ..timeutil import UTCDateTime, utcnow
+from facial_backend.extensions import db
+from facial_backend.timeutil import UTCDateTime, utcnow
 
 # A 64-bit key on PostgreSQL; SQLite only autoincrements an INTEGER PRIMARY KEY (the rowid).
 BigKey = BigInteger().with_variant(Integer, "sqlite")

@@ -3,8 +3,8 @@
 from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from ..timeutil import UTCDateTime, utcnow
+from facial_backend.extensions import db
+from facial_backend.timeutil import UTCDateTime, utcnow
 
 VIDEO_STATUSES = ("receiving", "complete", "expired")
 

@@ -3,9 +3,9 @@
 from sqlalchemy import Boolean, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from ..ids import new_uuid
-from ..timeutil import UTCDateTime, utcnow
+from facial_backend.extensions import db
+from facial_backend.ids import new_uuid
+from facial_backend.timeutil import UTCDateTime, utcnow
 
 ROLES = ("admin", "operator", "evaluator", "client", "recorder")
 

@@ -2,7 +2,7 @@
 
 from marshmallow import fields, validate
 
-from .base import BaseSchema
+from facial_backend.schemas.base import BaseSchema
 
 
 class LiveLoginSchema(BaseSchema):

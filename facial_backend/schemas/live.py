@@ -2,7 +2,7 @@
 
 from marshmallow import fields, validate
 
-from .base import BaseSchema, NonNegative, SafeId, StrictFloat, StrictInteger
+from facial_backend.schemas.base import BaseSchema, NonNegative, SafeId, StrictFloat, StrictInteger
 
 PACKAGES = ("socketio", "mqtt", "webrtc")
 ROLES = ("evaluator", "client")

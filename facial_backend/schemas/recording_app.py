@@ -2,8 +2,8 @@
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from ..services.recording_sessions import MEDIA_ROOTS
-from .base import BaseSchema, FormInteger, NonNegative, SafeId, StrictFloat, StrictInteger
+from facial_backend.schemas.base import BaseSchema, FormInteger, NonNegative, SafeId, StrictFloat, StrictInteger
+from facial_backend.services.recording_app.sessions import MEDIA_ROOTS
 
 MAX_TOTAL_CHUNKS = 1_000_000
 _VIDEO_TYPES = validate.OneOf(tuple(MEDIA_ROOTS))

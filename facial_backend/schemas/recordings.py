@@ -5,9 +5,9 @@ import json
 from flask import current_app
 from marshmallow import ValidationError, fields, post_load, validate, validates
 
-from ..models.recordings import RECORDING_STATUSES, RECORDING_TYPES
-from ..services.recordings_keys import allowed_content_type, normalise_content_type
-from .base import BaseSchema, NonNegative, StrictFloat, StrictInteger, UUIDString
+from facial_backend.models.recordings import RECORDING_STATUSES, RECORDING_TYPES
+from facial_backend.schemas.base import BaseSchema, NonNegative, StrictFloat, StrictInteger, UUIDString
+from facial_backend.services.recordings.keys import allowed_content_type, normalise_content_type
 
 MAX_METADATA_BYTES = 16 * 1024
 

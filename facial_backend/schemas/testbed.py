@@ -6,9 +6,9 @@ from datetime import datetime
 
 from marshmallow import ValidationError, fields, validate
 
-from ..models.testbed import NOTE_TYPES, STT_STATUSES
-from ..timeutil import as_utc
-from .base import BaseSchema, NonNegative, SafeId, StrictFloat
+from facial_backend.models.testbed import NOTE_TYPES, STT_STATUSES
+from facial_backend.schemas.base import BaseSchema, NonNegative, SafeId, StrictFloat
+from facial_backend.timeutil import as_utc
 
 SESSION_STATUSES = ("active", "ended")
 MAX_TEXT = 1_000_000

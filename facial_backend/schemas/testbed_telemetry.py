@@ -11,8 +11,8 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate
 
-from .base import BaseSchema
-from .testbed import IsoDateTime, parse_datetime
+from facial_backend.schemas.base import BaseSchema
+from facial_backend.schemas.testbed import IsoDateTime, parse_datetime
 
 MAX_BATCH = 10_000
 MAX_CHANNEL = 200

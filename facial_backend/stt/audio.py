@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from .errors import PermanentError
+from facial_backend.stt.errors import PermanentError
 
 SAMPLE_RATE = 16000
 

@@ -13,8 +13,8 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from .errors import EngineDisabled, PermanentError
-from .result import Segment, Transcript
+from facial_backend.stt.errors import EngineDisabled, PermanentError
+from facial_backend.stt.result import Segment, Transcript
 
 log = logging.getLogger(__name__)
 
@@ -87,10 +87,10 @@ def create_engine(config: Mapping[str, Any]) -> Engine:
             log.warning("STT_ENGINE=local but %s not installed (pip install -r "
                         "requirements-stt.txt); transcription runs as 'none'", ", ".join(missing))
             return NoneEngine("STT_ENGINE=local without requirements-stt.txt")
-        from .local_engine import LocalEngine
+        from facial_backend.stt.local_engine import LocalEngine
         return LocalEngine(config.get("STT_MODEL_DIR"), config["STT_CPU_THREADS"])
     if name == "http":
-        from .http_engine import HttpEngine
+        from facial_backend.stt.http_engine import HttpEngine
         return HttpEngine(config["STT_HTTP_URL"], token=config.get("STT_HTTP_TOKEN"),
                           model=config["STT_HTTP_MODEL"], timeout=config["STT_HTTP_TIMEOUT"])
     if name == "fake":

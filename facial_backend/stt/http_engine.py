@@ -7,9 +7,9 @@ from typing import Any
 
 import requests
 
-from .engines import SegmentCallback
-from .errors import PermanentError, RetryableError
-from .result import Segment, Transcript, confidence_from_logprobs
+from facial_backend.stt.engines import SegmentCallback
+from facial_backend.stt.errors import PermanentError, RetryableError
+from facial_backend.stt.result import Segment, Transcript, confidence_from_logprobs
 
 RETRYABLE_STATUSES = {408, 409, 425, 429}
 

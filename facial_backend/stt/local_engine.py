@@ -11,10 +11,10 @@ import logging
 import time
 from pathlib import Path
 
-from .audio import SAMPLE_RATE, decode_audio
-from .engines import SegmentCallback
-from .errors import ModelError
-from .result import Segment, Transcript, confidence_from_logprobs
+from facial_backend.stt.audio import SAMPLE_RATE, decode_audio
+from facial_backend.stt.engines import SegmentCallback
+from facial_backend.stt.errors import ModelError
+from facial_backend.stt.result import Segment, Transcript, confidence_from_logprobs
 
 log = logging.getLogger(__name__)
 

@@ -21,13 +21,12 @@ from time import monotonic
 from flask import current_app
 from sqlalchemy.exc import OperationalError
 
+from facial_backend.extensions import db, get_storage
+from facial_backend.stt import jobs as stt_jobs
+from facial_backend.stt.engines import Engine
+from facial_backend.stt.errors import EngineDisabled, PermanentError, RetryableError
+from facial_backend.stt.wakeup import Wakeup
 from storage.base import ObjectNotFound, StorageError
-
-from ..extensions import db, get_storage
-from ..services import stt_jobs
-from .engines import Engine
-from .errors import EngineDisabled, PermanentError, RetryableError
-from .wakeup import Wakeup
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ WAIT_S = 10.0
 def demo_users(app):
     """The origin's four users; returns {username: token}."""
     from facial_backend.auth import issue_token
-    from facial_backend.services.users import get_by_username, seed_demo_users
+    from facial_backend.services.shared.users import get_by_username, seed_demo_users
     with app.app_context():
         seed_demo_users()
         with app.test_request_context():

@@ -11,7 +11,7 @@ import struct
 import pytest
 import websocket
 
-from facial_backend import socket_transport
+from facial_backend.realtime import socket_transport
 from tests.live.conftest import WAIT_S
 
 pytestmark = pytest.mark.live

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from facial_backend.extensions import db
 from facial_backend.models.recordings import Recording, RecordingStatusChange
-from facial_backend.services import recordings as service
+from facial_backend.services.recordings import recordings as service
 from tests.recordings.conftest import (
     APPOINTMENT,
     VISIT,

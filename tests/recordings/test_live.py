@@ -11,7 +11,7 @@ import psutil
 import pytest
 import requests
 
-from facial_backend import server_timing
+from facial_backend.perf import server_timing
 
 pytestmark = pytest.mark.live
 

@@ -13,7 +13,7 @@ import pytest
 
 from facial_backend import create_app
 from facial_backend.extensions import db
-from facial_backend.services.recordings_presigned_post import ENVELOPE_BYTES
+from facial_backend.services.recordings.presigned_post import ENVELOPE_BYTES
 from storage import signing
 from tests.conftest import AWS_ENV, SECRET, data_files
 from tests.multipart import encode_multipart

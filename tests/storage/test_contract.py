@@ -16,9 +16,8 @@ from storage import (
     UploadPolicy,
     verify_download,
 )
-
-from .conftest import BASE_URL, SIGNING_KEY
-from .streams import GeneratedStream, MiB, StreamBroke, sha256_of
+from tests.storage.conftest import BASE_URL, SIGNING_KEY
+from tests.storage.streams import GeneratedStream, MiB, StreamBroke, sha256_of
 
 DATA = bytes(range(256)) * 4096 * 3 + b"tail"  # 3 MiB and 4 bytes: several pieces
 BAD_KEYS = ["../x", "a/../b", "/abs", "a//b", ".hidden", "a\\b", "a\x00b", ""]

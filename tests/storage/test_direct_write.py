@@ -13,8 +13,8 @@ import threading
 
 import pytest
 
-from storage import direct_write
-from storage.direct_write import ALIGNMENT, BUFFER_BYTES, open_direct, write_direct
+from facial_backend.perf import direct_write
+from facial_backend.perf.direct_write import ALIGNMENT, BUFFER_BYTES, open_direct, write_direct
 
 MiB = 1024 * 1024
 O_DIRECT = getattr(os, "O_DIRECT", 0)

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from storage import InvalidKey, ObjectNotFound, StorageError
-
-from .streams import GeneratedStream, MiB, StreamBroke
+from tests.storage.streams import GeneratedStream, MiB, StreamBroke
 
 
 @pytest.fixture

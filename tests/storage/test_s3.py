@@ -6,8 +6,7 @@ import requests
 
 from storage import S3Storage, StorageError, TooLarge
 from storage.s3 import _FullReads
-
-from .streams import GeneratedStream, MiB, StreamBroke
+from tests.storage.streams import GeneratedStream, MiB, StreamBroke
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from facial_backend.extensions import db, get_storage
-from facial_backend.services import stt_jobs
+from facial_backend.stt import jobs as stt_jobs
 from tests.stt.http_stub import StubServer
 
 ROOT = Path(__file__).resolve().parents[2]

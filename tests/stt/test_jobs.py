@@ -9,7 +9,7 @@ import pytest
 
 from facial_backend.extensions import db
 from facial_backend.models.stt_jobs import SttJob
-from facial_backend.services import stt_jobs
+from facial_backend.stt import jobs as stt_jobs
 from facial_backend.stt import worker as worker_module
 from facial_backend.stt.engines import FAKE_TEXT, FakeEngine, create_engine
 from facial_backend.stt.worker import Worker, WorkerOptions

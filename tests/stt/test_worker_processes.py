@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from facial_backend.extensions import db
 from facial_backend.models.stt_jobs import SttJob
-from facial_backend.services import stt_jobs
+from facial_backend.stt import jobs as stt_jobs
 from tests.stt.conftest import is_postgres
 
 EXIT_TIMEOUT = 60

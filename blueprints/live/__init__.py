@@ -1,0 +1,1 @@
+"""HTTP routes of live evaluator/client sessions."""

@@ -1,0 +1,1 @@
+"""The browser recording app's HTTP API."""

@@ -1,0 +1,1 @@
+"""The iPhone app's recordings API."""

@@ -1,0 +1,1 @@
+"""Routes every origin shares: auth, health, docs, storage links, stored media."""

@@ -1,0 +1,1 @@
+"""The testbed API: sessions, notes, telemetry, speech-to-text tasks."""

@@ -1,0 +1,1 @@
+"""Live evaluator/client sessions: membership, sockets, presence, one audio segment per image."""

@@ -1,0 +1,1 @@
+"""The browser recording app: sessions, chunked video uploads, staging and expiry."""

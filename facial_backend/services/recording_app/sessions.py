@@ -1,0 +1,134 @@
+"""Sessions of the browser recording app (seed 001) and the metadata of their videos.
+
+The database is the source of truth; the origin's files (``session.json``,
+``<video_id>.metadata.json``) are kept as mirrors in storage so scripts that read the data
+folder keep working.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from facial_backend.errors import NotFound
+from facial_backend.extensions import db, get_storage
+from facial_backend.ids import new_uuid
+from facial_backend.models.sessions import StudySession
+from facial_backend.models.uploads import Video
+from facial_backend.services.recording_app.videos import lock_video
+from facial_backend.services.shared.locks import covering_write
+from facial_backend.timeutil import isoformat_z, utcnow
+
+KIND = "recording"
+MEDIA_ROOTS = {"recording": "facial_recordings", "encoder_test": "camera_tests"}
+# Keys of the video entries that the service owns; metadata fields never overwrite them.
+_OWN_VIDEO_KEYS = ("video_id", "status", "size", "sha256", "total_chunks", "received_chunks",
+                   "file_path", "uploaded_at", "completed_at")
+
+
+def create_session(participant_id: str | None, participant_name: str | None,
+                   video_type: str) -> StudySession:
+    session = StudySession(id=new_uuid(), kind=KIND, status="created", video_type=video_type,
+                           participant_id=participant_id,
+                           participant_name=participant_name or "Anonymous")
+    db.session.add(session)
+    db.session.commit()
+    write_session_mirror(session.id)
+    return session
+
+
+def get_session(session_id: str) -> StudySession:
+    session = db.session.get(StudySession, session_id)
+    if session is None or session.kind != KIND:
+        raise NotFound("Session not found", "session_not_found")
+    return session
+
+
+def media_folder(session: StudySession) -> str:
+    return _folder(session.video_type or "recording", session.id)
+
+
+def _folder(video_type: str, session_id: str) -> str:
+    return f"{MEDIA_ROOTS[video_type]}/{session_id}"
+
+
+def video_key(video: Video) -> str:
+    """Where a finished video is stored (a video keeps its session's ``video_type``)."""
+    return f"{_folder(video.video_type, video.session_id)}/{video.video_id}.{video.file_extension}"
+
+
+def video_file_path(video: Video) -> str:
+    """The origin's ``file_path``: ``<session_id>/<video_id>.<ext>``."""
+    return f"{video.session_id}/{video.video_id}.{video.file_extension}"
+
+
+def session_videos(session: StudySession) -> list[Video]:
+    return list(db.session.scalars(
+        db.select(Video).filter_by(session_id=session.id).order_by(Video.created_at, Video.id)))
+
+
+def video_entry(session: StudySession, video: Video) -> dict[str, Any]:
+    entry: dict[str, Any] = {}
+    for key, value in (video.metadata_json or {}).items():
+        if key not in _OWN_VIDEO_KEYS and key not in ("session_id", "videoId"):
+            entry[key] = value
+    entry.update(
+        video_id=video.video_id,
+        prompt_id=video.prompt_id,
+        uploaded_at=isoformat_z(video.metadata_at or video.completed_at),
+        status=video.status,
+        total_chunks=video.total_chunks,
+        received_chunks=video.received_chunks,
+        size=video.size,
+        sha256=video.sha256,
+        file_path=video_file_path(video) if video.status == "complete" else None,
+        completed_at=isoformat_z(video.completed_at),
+    )
+    return entry
+
+
+def session_document(session: StudySession) -> dict[str, Any]:
+    """The origin's session.json shape, each video once with its metadata and upload state."""
+    return {
+        "session_id": session.id,
+        "participant_id": session.participant_id,
+        "participant_name": session.participant_name,
+        "created_at": isoformat_z(session.started_at),
+        "status": session.status,
+        "video_type": session.video_type,
+        "videos": [video_entry(session, video) for video in session_videos(session)],
+    }
+
+
+def write_session_mirror(session_id: str) -> None:
+    """Rewrite the session's ``session.json`` from what is committed: call it after the commit.
+    Writers take turns per session (in the process, and across processes through the session's
+    row lock on PostgreSQL), so the last one to write has seen every earlier commit; callers
+    whose commit a later-begun write already covered skip theirs (four videos finishing at
+    once wait for one or two writes)."""
+    with covering_write(("session-mirror", session_id)) as needed:
+        if not needed:
+            return
+        session = db.session.scalar(db.select(StudySession).filter_by(id=session_id).with_for_update())
+        document = json.dumps(session_document(session), indent=2).encode()
+        get_storage().put_bytes(f"{media_folder(session)}/session.json", document, "application/json")
+        db.session.commit()
+
+
+def save_metadata(session: StudySession, video_id: str, metadata: dict[str, Any]) -> Video:
+    """Keep the app's metadata for a video (uploaded, uploading or not started yet).
+
+    A retry replaces the earlier metadata; the video stays listed once.
+    """
+    with lock_video(session.id, video_id, lambda: session) as video:
+        video.metadata_json = metadata
+        video.prompt_id = _text_or_none(metadata.get("prompt_id"))
+        video.metadata_at = utcnow()
+        get_storage().put_bytes(f"{media_folder(session)}/{video_id}.metadata.json",
+                                json.dumps(metadata, indent=2).encode(), "application/json")
+    write_session_mirror(session.id)
+    return video
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)[:200]

@@ -1,0 +1,1 @@
+"""iPhone recordings: presigned uploads, ownership, status and transcription."""

@@ -1,0 +1,1 @@
+"""Rules every origin shares: users, health checks, in-process locks."""

@@ -1,0 +1,47 @@
+"""Readiness checks of the parts the service depends on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import redis
+from flask import current_app
+from sqlalchemy import text
+
+from facial_backend.extensions import db, get_storage
+
+
+def check_database() -> None:
+    db.session.execute(text("SELECT 1"))
+
+
+def check_storage() -> None:
+    get_storage().check()
+
+
+def check_redis() -> None:
+    url = current_app.config["REDIS_URL"]
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.ping()
+    finally:
+        client.close()
+
+
+def readiness() -> dict[str, str]:
+    """``{part: "ok" | "error: ..."}`` for the database, storage and (when configured) Redis."""
+    checks: dict[str, Callable[[], None]] = {"database": check_database, "storage": check_storage}
+    if current_app.config["REDIS_URL"]:
+        checks["redis"] = check_redis
+    results = {}
+    for name, check in checks.items():
+        try:
+            check()
+            results[name] = "ok"
+        except Exception as exc:  # any failure makes the service not ready; say which
+            results[name] = f"error: {type(exc).__name__}: {exc}"[:300]
+    return results
+
+
+def database_kind() -> str:
+    return db.engine.dialect.name

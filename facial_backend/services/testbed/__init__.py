@@ -1,0 +1,1 @@
+"""The testbed: sessions, notes and their export, telemetry, speech-to-text tasks."""
