@@ -16,6 +16,7 @@ from facial_backend import (
     models,  # noqa: F401  (every table, for the metadata and alembic)
     perf,
     realtime,
+    stt,
     url_converters,
 )
 from facial_backend.config import SETTINGS, ensure_secret_key, load_settings
@@ -57,6 +58,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     realtime.init_app(app)
     perf.init_app(app)
+    stt.init_app(app)
 
     from blueprints import register_blueprints
     register_blueprints(app)

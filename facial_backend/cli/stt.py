@@ -17,6 +17,7 @@ from facial_backend.models.stt_jobs import SttJob
 from facial_backend.stt import jobs as stt_jobs
 from facial_backend.stt.engines import create_engine
 from facial_backend.stt.errors import ModelError, SttError
+from facial_backend.stt.sources import FILE_KIND
 from facial_backend.stt.worker import POLL_INTERVAL_SECONDS, Worker, WorkerOptions
 
 stt_cli = AppGroup("stt", help="Speech-to-text: the worker and one-off transcriptions.")
@@ -81,7 +82,7 @@ def enqueue(file: Path) -> None:
     key = f"stt/files/{file_id}{file.suffix.lower()}"
     content_type = mimetypes.guess_type(file.name)[0]
     get_storage().put_file(key, file, content_type)
-    job = stt_jobs.enqueue(stt_jobs.FILE_KIND, file_id, key, content_type)
+    job = stt_jobs.enqueue(FILE_KIND, file_id, key, content_type)
     click.echo(job.id)
 
 

@@ -1,33 +1,21 @@
-"""The engine interface and the choice of engine by ``STT_ENGINE``.
-
-Every engine has a ``name`` and ``transcribe(data, *, filename, content_type, on_segment)``
-returning a ``Transcript`` or raising one of ``errors``. ``on_segment(segment)`` is called for
-each segment as the engine produces it (the local engine: while it runs; the http engine:
-once the answer is in).
-"""
+"""The choice of engine by ``STT_ENGINE`` (the interface is ``stt.base.Engine``); ``local``
+without its packages runs as ``none``."""
 
 from __future__ import annotations
 
 import importlib.util
 import logging
-from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from collections.abc import Mapping
+from typing import Any
 
+from facial_backend.stt.base import Engine, SegmentCallback
 from facial_backend.stt.errors import EngineDisabled, PermanentError
 from facial_backend.stt.result import Segment, Transcript
 
 log = logging.getLogger(__name__)
 
-SegmentCallback = Callable[[Segment], None]
 FAKE_TEXT = "this is a fake transcript"
 LOCAL_PACKAGES = ("faster_whisper", "ctranslate2", "av", "numpy")
-
-
-class Engine(Protocol):
-    name: str
-
-    def transcribe(self, data: bytes, *, filename: str = "audio", content_type: str | None = None,
-                   on_segment: SegmentCallback | None = None) -> Transcript: ...
 
 
 class NoneEngine:

@@ -7,7 +7,7 @@ from typing import Any
 
 import requests
 
-from facial_backend.stt.engines import SegmentCallback
+from facial_backend.stt.base import SegmentCallback
 from facial_backend.stt.errors import PermanentError, RetryableError
 from facial_backend.stt.result import Segment, Transcript, confidence_from_logprobs
 

@@ -1,5 +1,5 @@
-"""Transcription jobs: enqueue, claim (safe with several workers), finish, and the hooks that
-let each source (recordings, segments, testbed tasks, files) follow its jobs.
+"""Transcription jobs: enqueue, claim (safe with several workers), finish, each change running
+the hooks of the job's source kind (``stt.sources``).
 
 A job goes ``queued -> processing -> done | failed | skipped``; a retryable error puts it back
 to ``queued`` with a later ``next_attempt_at`` until ``STT_MAX_ATTEMPTS`` claims were made.
@@ -13,8 +13,6 @@ job's change is committed alone (a job never sticks because of a hook).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -24,53 +22,15 @@ from facial_backend.extensions import db
 from facial_backend.models.stt_jobs import SttJob
 from facial_backend.stt.engines import effective_engine_name
 from facial_backend.stt.result import Segment, Transcript
+from facial_backend.stt.sources import JobHook, is_registered, source_hooks
 from facial_backend.stt.wakeup import notify_new_job
 from facial_backend.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-JobHook = Callable[[SttJob], None]
-SegmentHook = Callable[[SttJob, Segment], None]
-
 RETRY_BASE_SECONDS = 5.0
 RETRY_MAX_SECONDS = 300.0
 CLAIM_TRIES = 5
-FILE_KIND = "file"
-
-
-@dataclass(frozen=True)
-class SourceHooks:
-    """What a source kind does when one of its jobs changes state (each hook optional).
-
-    ``on_started(job)``: a worker took the job (each attempt). ``on_done(job)``: the result
-    fields (text, language, confidence, segments, engine) are set. ``on_failed(job)``: ended
-    ``failed``, ``job.error`` says why. ``on_skipped(job)``: no engine, ``job.error`` says so.
-    ``on_segment(job, segment)``: a piece of text is ready while the job runs (outside the
-    job's transactions: commit what it writes itself).
-    """
-
-    on_started: JobHook | None = None
-    on_done: JobHook | None = None
-    on_failed: JobHook | None = None
-    on_skipped: JobHook | None = None
-    on_segment: SegmentHook | None = None
-
-
-_sources: dict[str, SourceHooks] = {}
-
-
-def register_source(kind: str, *, on_started: JobHook | None = None, on_done: JobHook | None = None,
-                    on_failed: JobHook | None = None, on_skipped: JobHook | None = None,
-                    on_segment: SegmentHook | None = None) -> None:
-    """Declare a source kind and its hooks (again for the same kind: replaces them)."""
-    _sources[kind] = SourceHooks(on_started, on_done, on_failed, on_skipped, on_segment)
-
-
-def source_hooks(kind: str) -> SourceHooks:
-    return _sources.get(kind, SourceHooks())
-
-
-register_source(FILE_KIND)  # `flask stt enqueue FILE`: no rows of its own to follow
 
 
 def transcription_enabled() -> bool:
@@ -85,8 +45,8 @@ def enqueue(source_kind: str, source_id: str, storage_key: str, content_type: st
 
     ``commit=False`` leaves the commit to the caller (the job lands with the caller's rows).
     """
-    if source_kind not in _sources:
-        raise ValueError(f"unknown stt source kind {source_kind!r}: call register_source first")
+    if not is_registered(source_kind):
+        raise ValueError(f"unknown stt source kind {source_kind!r}: register_source it in stt.init_app")
     job = SttJob(source_kind=source_kind, source_id=str(source_id), storage_key=storage_key,
                  content_type=content_type, status="queued", next_attempt_at=utcnow())
     db.session.add(job)

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from facial_backend.stt.audio import SAMPLE_RATE, decode_audio
-from facial_backend.stt.engines import SegmentCallback
+from facial_backend.stt.base import SegmentCallback
 from facial_backend.stt.errors import ModelError
 from facial_backend.stt.result import Segment, Transcript, confidence_from_logprobs
 

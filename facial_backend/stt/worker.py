@@ -23,7 +23,7 @@ from sqlalchemy.exc import OperationalError
 
 from facial_backend.extensions import db, get_storage
 from facial_backend.stt import jobs as stt_jobs
-from facial_backend.stt.engines import Engine
+from facial_backend.stt.base import Engine
 from facial_backend.stt.errors import EngineDisabled, PermanentError, RetryableError
 from facial_backend.stt.wakeup import Wakeup
 from storage.base import ObjectNotFound, StorageError

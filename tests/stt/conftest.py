@@ -8,6 +8,7 @@ import pytest
 
 from facial_backend.extensions import db, get_storage
 from facial_backend.stt import jobs as stt_jobs
+from facial_backend.stt.sources import FILE_KIND
 from tests.stt.http_stub import StubServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,9 +26,8 @@ def stub():
 
 
 @pytest.fixture
-def stt_app(app, monkeypatch):
-    """The test app with the fake engine and a private copy of the source registry."""
-    monkeypatch.setattr(stt_jobs, "_sources", dict(stt_jobs._sources))
+def stt_app(app):
+    """The test app with the fake engine."""
     app.config.update(STT_ENGINE="fake", STT_MAX_ATTEMPTS=3, STT_LEASE=60.0)
     with app.app_context():
         yield app
@@ -39,7 +39,7 @@ def make_job(stt_app):
     """Store ``data`` and enqueue a job for it (kind ``file`` unless told)."""
     count = 0
 
-    def make(data: bytes = b"audio bytes", kind: str = stt_jobs.FILE_KIND, suffix: str = ".wav"):
+    def make(data: bytes = b"audio bytes", kind: str = FILE_KIND, suffix: str = ".wav"):
         nonlocal count
         count += 1
         key = f"stt-tests/{count}{suffix}"

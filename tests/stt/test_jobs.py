@@ -12,6 +12,7 @@ from facial_backend.models.stt_jobs import SttJob
 from facial_backend.stt import jobs as stt_jobs
 from facial_backend.stt import worker as worker_module
 from facial_backend.stt.engines import FAKE_TEXT, FakeEngine, create_engine
+from facial_backend.stt.sources import SourceHooks, register_source
 from facial_backend.stt.worker import Worker, WorkerOptions
 from facial_backend.timeutil import utcnow
 
@@ -20,13 +21,12 @@ from facial_backend.timeutil import utcnow
 def calls(stt_app):
     """Register the source kind ``dummy`` whose hooks record (hook, job status, extra)."""
     seen: list[tuple] = []
-    stt_jobs.register_source(
-        "dummy",
+    register_source(stt_app, "dummy", SourceHooks(
         on_started=lambda job: seen.append(("started", job.status, job.attempts)),
         on_done=lambda job: seen.append(("done", job.status, job.text)),
         on_failed=lambda job: seen.append(("failed", job.status, job.error)),
         on_skipped=lambda job: seen.append(("skipped", job.status, job.error)),
-        on_segment=lambda job, segment: seen.append(("segment", job.status, segment.text)))
+        on_segment=lambda job, segment: seen.append(("segment", job.status, segment.text))))
     return seen
 
 
@@ -157,7 +157,7 @@ def test_a_failing_hook_never_blocks_the_job(stt_app, make_job, caplog):
         job.language = "changed by the hook"
         db.session.flush()
         raise RuntimeError("hook bug")
-    stt_jobs.register_source("broken", on_done=broken, on_started=broken)
+    register_source(stt_app, "broken", SourceHooks(on_done=broken, on_started=broken))
     job = make_job(kind="broken")
     worker(stt_app).run(WorkerOptions(once=True))
     db.session.expire_all()

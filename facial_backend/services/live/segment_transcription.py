@@ -7,6 +7,7 @@ from facial_backend.extensions import db
 from facial_backend.models.live import LiveSegment
 from facial_backend.models.stt_jobs import SttJob
 from facial_backend.stt import jobs as stt_jobs
+from facial_backend.stt.sources import SourceHooks
 
 KIND = "segment"
 
@@ -37,5 +38,5 @@ def _set(status: str):
     return hook
 
 
-stt_jobs.register_source(KIND, on_started=_set("processing"), on_done=_set("done"),
-                         on_failed=_set("failed"), on_skipped=_set("skipped"))
+HOOKS = SourceHooks(on_started=_set("processing"), on_done=_set("done"), on_failed=_set("failed"),
+                    on_skipped=_set("skipped"))

@@ -9,6 +9,7 @@ from facial_backend.models.recordings import Recording
 from facial_backend.models.stt_jobs import SttJob
 from facial_backend.services.recordings.status import set_status
 from facial_backend.stt import jobs as stt_jobs
+from facial_backend.stt.sources import SourceHooks
 from facial_backend.timeutil import utcnow
 
 KIND = "recording"
@@ -66,4 +67,4 @@ def _failed(job: SttJob) -> None:
         recording.processing_completed_at = utcnow()
 
 
-stt_jobs.register_source(KIND, on_started=_started, on_done=_done, on_failed=_failed)
+HOOKS = SourceHooks(on_started=_started, on_done=_done, on_failed=_failed)

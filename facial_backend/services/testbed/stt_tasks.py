@@ -29,6 +29,7 @@ from facial_backend.services.recordings.keys import extension_for
 from facial_backend.services.testbed.sessions import get_session
 from facial_backend.stt import jobs as stt_jobs
 from facial_backend.stt.result import Segment
+from facial_backend.stt.sources import SourceHooks
 from facial_backend.timeutil import isoformat_z, utcnow
 
 JOB_KIND = "testbed_task"
@@ -192,5 +193,5 @@ def _job_segment(job: SttJob, segment: Segment) -> None:
                         "end": segment.end})
 
 
-stt_jobs.register_source(JOB_KIND, on_started=_job_started, on_done=_job_ended("done"),
-                         on_failed=_job_ended("failed"), on_segment=_job_segment)
+JOB_HOOKS = SourceHooks(on_started=_job_started, on_done=_job_ended("done"),
+                        on_failed=_job_ended("failed"), on_segment=_job_segment)
