@@ -13,6 +13,8 @@ from typing import Any
 from flask import Flask, g, jsonify
 from werkzeug.exceptions import HTTPException
 
+from storage import StorageUnavailable
+
 log = logging.getLogger(__name__)
 
 _CODES = {
@@ -106,6 +108,13 @@ def register_error_handlers(app: Flask) -> None:
         if status == 405 and error.valid_methods:
             headers["Allow"] = ", ".join(sorted(error.valid_methods))
         return error_response(status, _CODES.get(status, "http_error"), message, headers=headers)
+
+    @app.errorhandler(StorageUnavailable)
+    def handle_storage_unavailable(error: StorageUnavailable):
+        log.warning("storage unavailable: %s", error)
+        return error_response(503, "storage_unavailable",
+                              "The file store is unavailable right now; try again shortly.",
+                              headers={"Retry-After": "5"})
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

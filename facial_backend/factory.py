@@ -93,6 +93,9 @@ def _init_extensions(app: Flask) -> None:
         "S3_REGION": app.config["S3_REGION"],
         "S3_ENDPOINT_URL": app.config["S3_ENDPOINT_URL"],
         "S3_CREATE_BUCKET": app.config["S3_CREATE_BUCKET"],
+        "S3_CONNECT_TIMEOUT": app.config["S3_CONNECT_TIMEOUT"],
+        "S3_READ_TIMEOUT": app.config["S3_READ_TIMEOUT"],
+        "S3_MAX_ATTEMPTS": app.config["S3_MAX_ATTEMPTS"],
     })
 
 

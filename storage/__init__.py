@@ -16,6 +16,7 @@ from storage.base import (
     PresignedUpload,
     Storage,
     StorageError,
+    StorageUnavailable,
     TooLarge,
     validate_key,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "SignatureError",
     "Storage",
     "StorageError",
+    "StorageUnavailable",
     "TooLarge",
     "UploadPolicy",
     "create_storage",
@@ -51,12 +53,17 @@ def _required(settings: Mapping, name: str):
     return value
 
 
+_S3_LIMITS = {"S3_CONNECT_TIMEOUT": "connect_timeout", "S3_READ_TIMEOUT": "read_timeout",
+              "S3_MAX_ATTEMPTS": "max_attempts"}
+
+
 def create_storage(settings: Mapping) -> Storage:
     """Build the store that ``settings["STORAGE_BACKEND"]`` names (``"local"`` or ``"s3"``).
 
     local: ``LOCAL_STORAGE_ROOT``, ``SIGNING_KEY`` (bytes or str) and ``BASE_URL`` (a callable
     returning the public base URL, for presigned URLs). s3: ``S3_BUCKET`` and optionally
-    ``S3_PREFIX``, ``S3_REGION``, ``S3_ENDPOINT_URL``, ``S3_CREATE_BUCKET``.
+    ``S3_PREFIX``, ``S3_REGION``, ``S3_ENDPOINT_URL``, ``S3_CREATE_BUCKET``, ``S3_CONNECT_TIMEOUT``,
+    ``S3_READ_TIMEOUT`` (seconds) and ``S3_MAX_ATTEMPTS``.
     """
     backend = settings.get("STORAGE_BACKEND")
     if backend == "local":
@@ -76,5 +83,6 @@ def create_storage(settings: Mapping) -> Storage:
             region=settings.get("S3_REGION") or None,
             endpoint_url=settings.get("S3_ENDPOINT_URL") or None,
             create_bucket=create_bucket,
+            **{option: settings[name] for name, option in _S3_LIMITS.items() if settings.get(name)},
         )
     raise ValueError(f"STORAGE_BACKEND must be 'local' or 's3', got {backend!r}")

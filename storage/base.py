@@ -24,6 +24,10 @@ class StorageError(Exception):
     """The store failed or refused an operation."""
 
 
+class StorageUnavailable(StorageError):
+    """The store could not be reached or did not answer in time; the same call may work later."""
+
+
 class ObjectNotFound(StorageError):
     """No object is stored under the key."""
 

@@ -27,6 +27,7 @@ from storage.base import (
     PresignedUpload,
     Storage,
     StorageError,
+    StorageUnavailable,
     check_expires_in,
     check_range,
     check_size_limits,
@@ -51,15 +52,18 @@ def _error_code(exc: ClientError) -> str:
 
 @contextmanager
 def _s3_errors(action: str, key: str) -> Iterator[None]:
-    """Translate botocore errors: missing objects to ObjectNotFound, the rest to StorageError."""
+    """Translate botocore errors: missing objects to ObjectNotFound, a store that cannot be
+    reached, times out or answers 5xx to StorageUnavailable, the rest to StorageError."""
     try:
         yield
     except ClientError as exc:
         if _error_code(exc) in _NOT_FOUND:
             raise ObjectNotFound(f"no stored object {key!r}") from exc
-        raise StorageError(f"S3 could not {action} {key!r}: {exc}") from exc
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        failure = StorageUnavailable if status >= 500 else StorageError
+        raise failure(f"S3 could not {action} {key!r}: {exc}") from exc
     except (BotoCoreError, Boto3Error) as exc:
-        raise StorageError(f"S3 could not {action} {key!r}: {exc}") from exc
+        raise StorageUnavailable(f"S3 could not {action} {key!r}: {exc}") from exc
 
 
 class _FullReads:
@@ -121,6 +125,9 @@ class S3Storage(Storage):
         region: str | None = None,
         endpoint_url: str | None = None,
         create_bucket: bool = False,
+        connect_timeout: float = 3.0,
+        read_timeout: float = 10.0,
+        max_attempts: int = 3,
     ):
         self.bucket = bucket
         folder = prefix.strip("/")
@@ -129,6 +136,10 @@ class S3Storage(Storage):
             "signature_version": "s3v4",
             "request_checksum_calculation": "when_required",
             "response_checksum_validation": "when_required",
+            # A hung or refusing store fails a call within bounded time instead of hanging it.
+            "connect_timeout": connect_timeout,
+            "read_timeout": read_timeout,
+            "retries": {"max_attempts": max_attempts, "mode": "standard"},
         }
         if endpoint_url:
             options["s3"] = {"addressing_style": "path"}
