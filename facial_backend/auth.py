@@ -13,6 +13,7 @@ from typing import Any
 
 import jwt
 from flask import current_app, g, request
+from flask_smorest import Blueprint
 
 from facial_backend.api import route_meta
 from facial_backend.errors import ApiError
@@ -22,6 +23,8 @@ from facial_backend.timeutil import utcnow
 
 ALGORITHM = "HS256"
 _BEARER = {"WWW-Authenticate": "Bearer"}
+# OpenAPI security of routes needing a token, and of routes open unless AUTH_REQUIRED.
+SECURITY = {"required": [{"bearer": []}], "optional": [{"bearer": []}, {}]}
 
 
 def issue_token(user: User, lifetime_seconds: float | None = None) -> str:
@@ -93,8 +96,10 @@ def login_required(roles: Iterable[str] | None = None, *, open: bool = False) ->
     allowed = frozenset(roles) if roles else None
 
     def decorator(view: Callable) -> Callable:
-        route_meta(view).setdefault("auth", "optional" if open else "required")
+        mode = "optional" if open else "required"
+        route_meta(view).setdefault("auth", mode)
 
+        @Blueprint.doc(security=SECURITY[mode])
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any):
             user = authenticate_request()

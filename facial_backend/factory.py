@@ -23,6 +23,7 @@ from facial_backend.config import SETTINGS, ensure_secret_key, load_settings
 from facial_backend.errors import register_error_handlers
 from facial_backend.extensions import db, migrate
 from facial_backend.logs import configure_logging
+from facial_backend.rest import create_api
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 _SETTING_NAMES = {setting.name for setting in SETTINGS}
@@ -53,7 +54,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         Path(settings["DATABASE_URL"][len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
 
     configure_logging(app)
-    register_error_handlers(app)
+    api = create_api(app)
+    register_error_handlers(app)  # after the Api: our error shape replaces flask-smorest's
     url_converters.init_app(app)
     _init_extensions(app)
     realtime.init_app(app)
@@ -61,7 +63,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     stt.init_app(app)
 
     from blueprints import register_blueprints
-    register_blueprints(app)
+    register_blueprints(app, api)
 
     from facial_backend.cli import register_commands
     register_commands(app)

@@ -6,7 +6,7 @@ import logging
 from facial_backend import create_app
 from facial_backend.extensions import db
 from facial_backend.logs import JsonFormatter
-from facial_backend.openapi import undocumented_routes
+from facial_backend.rest.document import undocumented_routes
 
 
 def test_health_satisfies_every_origin(client):

@@ -1,40 +1,43 @@
 """Health and readiness: one /health body that satisfies every origin's client."""
 
-from flask import Blueprint, jsonify
-
 from facial_backend import __version__
-from facial_backend.api import doc
+from facial_backend.rest import Blueprint
+from facial_backend.schemas import meta as schemas
 from facial_backend.services.shared import health
 
-bp = Blueprint("health", __name__)
+bp = Blueprint("health", __name__, description="Service information, health and readiness")
 
 SERVICE_NAME = "facial-data-collection-backend"
 
 
 @bp.get("/")
-@doc("Service information (the testbed origin's root document)", tags=["meta"])
+@bp.response(200, schemas.RootSchema)
 def index():
-    return jsonify(status="running", service=SERVICE_NAME, version=__version__, docs="/docs")
+    """Service information (the testbed origin's root document)"""
+    return {"status": "running", "service": SERVICE_NAME, "version": __version__, "docs": "/docs"}
 
 
 @bp.get("/health")
-@doc("Health in a shape every origin's client accepts", tags=["meta"])
+@bp.response(200, schemas.HealthSchema)
 def health_status():
+    """Health in a shape every origin's client accepts"""
     database = health.database_kind()
-    return jsonify(status="healthy", service=SERVICE_NAME, version=__version__, database=database,
-                   message=f"Service is running with {database}")
+    return {"status": "healthy", "service": SERVICE_NAME, "version": __version__,
+            "database": database, "message": f"Service is running with {database}"}
 
 
 @bp.get("/livez")
-@doc("Liveness: the process answers", tags=["meta"])
+@bp.response(200, schemas.LivenessSchema)
 def livez():
-    return jsonify(status="ok")
+    """Liveness: the process answers"""
+    return {"status": "ok"}
 
 
 @bp.get("/readyz")
-@doc("Readiness: database, storage and Redis (when configured) answer", tags=["meta"],
-     responses={200: "Ready", 503: "A dependency is not usable"})
+@bp.response(200, schemas.ReadinessSchema, description="Ready")
+@bp.alt_response(503, schema=schemas.ReadinessSchema, description="A dependency is not usable")
 def readyz():
+    """Readiness: database, storage and Redis (when configured) answer"""
     checks = health.readiness()
     ready = all(result == "ok" for result in checks.values())
-    return jsonify(status="ready" if ready else "unavailable", checks=checks), 200 if ready else 503
+    return {"status": "ready" if ready else "unavailable", "checks": checks}, 200 if ready else 503

@@ -1,0 +1,61 @@
+"""The app's flask-smorest Api: one per app, documenting every route with the error schema,
+an operationId per operation and the bearer / OAuth2 password security schemes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask_smorest
+from apispec import BasePlugin
+from flask import Flask
+
+from facial_backend import __version__
+from facial_backend.schemas.errors import ErrorSchema
+
+TOKEN_URL = "/api/v1/auth/token"
+SECURITY_SCHEMES = {
+    "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+               "description": "Paste a token from /api/auth/login or /api/v1/auth/token."},
+    "oauth2": {"type": "oauth2", "description": "Username and password of an account.",
+               "flows": {"password": {"tokenUrl": TOKEN_URL, "scopes": {}}}},
+}
+SETTINGS = {
+    "API_TITLE": "Recording-session backend",
+    "API_VERSION": __version__,
+    "OPENAPI_VERSION": "3.0.3",
+    "API_SPEC_OPTIONS": {"info": {"description": "Live sessions, chunked video upload, presigned "
+                                                 "recordings, testbed notes/telemetry/STT and "
+                                                 "live events."}},
+}
+
+
+class OperationIdPlugin(BasePlugin):
+    """Each operation is named after its view's endpoint (plus the method when one view
+    answers several)."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs: Any) -> None:
+        rule = kwargs.get("rule")
+        if rule is None or not operations:
+            return
+        name = rule.endpoint.replace(".", "_")
+        for method, operation in operations.items():
+            operation.setdefault("operationId", name if len(operations) == 1 else f"{name}_{method}")
+
+
+class RestApi(flask_smorest.Api):
+    ERROR_SCHEMA = ErrorSchema
+
+
+def create_api(app: Flask) -> RestApi:
+    """Bind a new Api to ``app`` (settings set here, not from the environment)."""
+    for name, value in SETTINGS.items():
+        app.config.setdefault(name, value)
+    api = RestApi(app, spec_kwargs={"extra_plugins": [OperationIdPlugin()]})
+    for name, scheme in SECURITY_SCHEMES.items():
+        api.spec.components.security_scheme(name, scheme)
+    app.extensions["rest_api"] = api
+    return api
+
+
+def spec_document(api: RestApi) -> dict[str, Any]:
+    return api.spec.to_dict()

@@ -1,0 +1,55 @@
+"""flask-smorest's Blueprint as every route of this service declares it.
+
+``@bp.arguments(Schema)`` hands the view the loaded data as ``body=`` (JSON), ``query=`` or
+``form=``; JSON routes may add ``allow_empty``, ``lift`` and ``raw`` (see ``json_body``).
+``@bp.errors(...)`` documents error answers with the shared error schema.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+import flask_smorest
+
+from facial_backend.rest import json_body
+from facial_backend.rest.parser import RequestParser
+from facial_backend.schemas.errors import ErrorSchema
+
+ARGUMENT_NAMES = {"json": "body", "query": "query", "querystring": "query", "form": "form",
+                  "files": "files"}
+
+
+class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = RequestParser()
+
+    def arguments(self, schema, *, location: str = "json", allow_empty: bool = False,
+                  lift: str | None = None, raw: bool = False, **kwargs):
+        kwargs.setdefault("arg_name", ARGUMENT_NAMES.get(location))
+        parse = super().arguments(schema, location=location, **kwargs)
+        if location != "json":
+            return parse
+        options = json_body.BodyOptions(allow_empty=allow_empty, lift=lift, raw=raw)
+
+        def decorator(view: Callable) -> Callable:
+            @functools.wraps(view)
+            def with_body(*args, **view_kwargs):
+                view_kwargs["body"] = json_body.body_for_view(view_kwargs["body"])
+                return view(*args, **view_kwargs)
+
+            parsing = parse(with_body)
+
+            @functools.wraps(parsing)
+            def reading(*args, **view_kwargs):
+                json_body.use_options(options)
+                return parsing(*args, **view_kwargs)
+            return reading
+        return decorator
+
+    def errors(self, *answers: tuple[int, str]) -> Callable:
+        """Document error answers, each ``(status, what it means)``, with the error schema."""
+        def decorator(view: Callable) -> Callable:
+            for status, description in reversed(answers):
+                view = self.alt_response(status, schema=ErrorSchema, description=description)(view)
+            return view
+        return decorator

@@ -1,0 +1,43 @@
+"""The app's OpenAPI document (built once per app) and the routes it leaves out."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Flask
+
+from facial_backend.openapi import build_spec
+
+_RULE_ARG = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+_IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
+
+
+def openapi_document(app: Flask) -> dict[str, Any]:
+    document = app.extensions.get("openapi_document")
+    if document is None:
+        document = app.extensions["openapi_document"] = _build(app)
+    return document
+
+
+def _build(app: Flask) -> dict[str, Any]:
+    document = app.extensions["rest_api"].spec.to_dict()
+    legacy = build_spec(app)
+    for path, operations in legacy["paths"].items():
+        document["paths"].setdefault(path, {}).update(operations)
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    for name, schema in legacy.get("components", {}).get("schemas", {}).items():
+        schemas.setdefault(name, schema)
+    return document
+
+
+def undocumented_routes(app: Flask) -> list[str]:
+    """``"METHOD /rule"`` of every route the document does not describe."""
+    paths = openapi_document(app)["paths"]
+    missing = []
+    for rule in app.url_map.iter_rules():
+        operations = paths.get(_RULE_ARG.sub(r"{\1}", rule.rule), {})
+        for method in sorted(rule.methods - _IMPLICIT_METHODS):
+            if method.lower() not in operations:
+                missing.append(f"{method} {rule.rule}")
+    return missing

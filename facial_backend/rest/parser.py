@@ -1,0 +1,29 @@
+"""webargs' Flask parser reading JSON bodies our way and failing with our validation error."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from webargs.flaskparser import FlaskParser
+
+from facial_backend.errors import validation_error
+from facial_backend.rest import json_body
+
+# webargs location -> the word our error bodies use (``Invalid body: ...``, ``loc[0]``).
+LOCATION_WORDS = {"json": "body", "query": "query", "querystring": "query", "form": "form",
+                  "files": "form", "headers": "header", "view_args": "path"}
+
+
+class RequestParser(FlaskParser):
+    """Bodies are parsed by ``json_body`` (orjson, per-route options); an invalid argument is
+    answered with ``validation_error`` naming every field, at the route's status."""
+
+    def load_json(self, req, schema) -> Any:
+        return json_body.read_sent_body().for_schema()
+
+    def handle_error(self, error, req, schema, *, error_status_code: int | None,
+                     error_headers=None) -> NoReturn:
+        location, messages = next(iter(error.messages.items()))
+        fields = messages if isinstance(messages, dict) else {"_schema": messages}
+        raise validation_error(fields, status=error_status_code or self.DEFAULT_VALIDATION_STATUS,
+                               location=LOCATION_WORDS.get(location, location))
