@@ -1,0 +1,21 @@
+"""Prometheus metrics: request counts and latencies, upload, relay and transcription events,
+and gauges read from the database at scrape time.
+
+With ``PROMETHEUS_MULTIPROC_DIR`` in the environment before start-up, every process writes its
+samples there and a scrape of any process sums them all (prometheus_client's multiprocess
+mode); without it, each process reports its own. Other packages count events through the
+functions here and never touch prometheus_client themselves.
+"""
+
+from __future__ import annotations
+
+from facial_backend.metrics.events import (
+    count_redis_publish_failure,
+    count_relayed_signal,
+    count_upload,
+    observe_stt_job,
+)
+from facial_backend.metrics.setup import init_app, render
+
+__all__ = ["count_redis_publish_failure", "count_relayed_signal", "count_upload", "init_app",
+           "observe_stt_job", "render"]
