@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
-from flask import request
+from flask import current_app, request
 from marshmallow import Schema, ValidationError
 
 from facial_backend.errors import ApiError, validation_error
@@ -53,13 +53,14 @@ def load(schema: Schema, data: Any, *, status: int = 422, location: str = "body"
 def json_object(*, allow_empty: bool = False, lift: str | None = None) -> dict[str, Any]:
     """The request's JSON object body. ``allow_empty`` takes a missing/non-JSON body as ``{}``.
     ``lift`` names a top-level string member that may be MiBs long: when its value is plain
-    (see ``json_lift``) it comes back as ``bytes``, not decoded as JSON."""
+    (see ``json_lift``) and the performance layer is on, it comes back as ``bytes``, not
+    decoded as JSON."""
     raw = request.get_data(cache=True)
     if not raw.strip():
         if allow_empty:
             return {}
         raise ApiError(400, "body_required", "A JSON object body is required.")
-    data = _parse_object(raw, lift)
+    data = _parse_object(raw, lift if current_app.config["PERF_LAYER"] else None)
     if isinstance(data, dict):
         return data
     if allow_empty and not request.is_json:

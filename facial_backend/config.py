@@ -116,6 +116,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Largest request body on routes that set no limit of their own."),
     Setting("PUBLIC_BASE_URL", parse_url("http", "https"), None,
             "Base URL clients reach the service at (for local presigned URLs). Default: request host."),
+    Setting("PERF_LAYER", parse_bool, "true",
+            "The performance layer (body reading, thread offload, direct writes, Server-Timing); "
+            "false runs stock Flask with the same results."),
     # Auth
     Setting("AUTH_REQUIRED", parse_bool, "false",
             "true closes the routes that origin clients call without credentials."),

@@ -8,6 +8,7 @@ import time
 import greenlet
 
 from facial_backend.perf import server_timing
+from tests.perf_layer import needs_perf_layer
 
 
 def _busy(seconds: float) -> None:
@@ -46,6 +47,7 @@ def test_switches_are_traced_only_while_a_request_is_timed():
     assert greenlet.gettrace() is None
 
 
+@needs_perf_layer
 def test_every_response_carries_its_timing(client):
     metrics = server_timing.parse(client.get("/health").headers["Server-Timing"])
 
@@ -53,6 +55,7 @@ def test_every_response_carries_its_timing(client):
     assert 0 <= metrics["worker"] <= metrics["total"]
 
 
+@needs_perf_layer
 def test_database_queries_are_timed(client):
     response = client.get("/readyz")
 
@@ -61,6 +64,7 @@ def test_database_queries_are_timed(client):
     assert 0 < metrics["db"] <= metrics["worker"] <= metrics["total"]
 
 
+@needs_perf_layer
 def test_errors_carry_their_timing_too(client):
     response = client.get("/no/such/route")
 

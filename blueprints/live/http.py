@@ -6,10 +6,10 @@ import functools
 from flask import Blueprint, current_app, jsonify
 
 from blueprints.shared.stored_media import send_stored
+from facial_backend import blocking_work
 from facial_backend.api import body, doc, max_body, query
 from facial_backend.auth import current_user, login_required
 from facial_backend.errors import ApiError, BadRequest, NotFound
-from facial_backend.perf.offload import large_body_turn
 from facial_backend.schemas import live as schemas
 from facial_backend.services.live import presence, segments
 
@@ -22,7 +22,7 @@ def _one_large_body_at_a_time(view):
     (in the kernel's socket buffers) instead of crowding out the signals relayed meanwhile."""
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        with large_body_turn():
+        with blocking_work.large_body_turn():
             return view(*args, **kwargs)
     return wrapper
 

@@ -1,8 +1,9 @@
 """The JSON object body of a request, parsed once with orjson, with per-route reading options.
 
 A route may take an empty or non-JSON body as ``{}`` (``allow_empty``), and may name one
-top-level string member that can be MiBs long (``lift``): its bytes are cut out before
-parsing (see ``facial_backend.perf.json_lift``) and handed to the view as ``bytes``.
+top-level string member that can be MiBs long (``lift``): with the performance layer on, its
+bytes are cut out before parsing (see ``facial_backend.perf.json_lift``) and handed to the view
+as ``bytes``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from flask import g, request
+from flask import current_app, g, request
 
 from facial_backend.errors import ApiError
 from facial_backend.perf.json_lift import lift_string
@@ -90,7 +91,7 @@ def json_object(raw: bytes, is_json: bool, *, allow_empty: bool = False,
 
 def _parse_object(raw: bytes, lift: str | None) -> Any:
     """orjson (several times faster than json on multi-MiB bodies); ``None`` if invalid."""
-    lifted = lift_string(raw, lift) if lift else None
+    lifted = lift_string(raw, lift) if lift and current_app.config["PERF_LAYER"] else None
     if lifted is not None:
         rest, value = lifted
         try:

@@ -12,13 +12,13 @@ import pybase64
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from facial_backend import blocking_work
 from facial_backend.errors import ApiError, BadRequest, NotFound
 from facial_backend.extensions import db, get_storage
 from facial_backend.ids import new_id
 from facial_backend.models.live import LiveSegment
 from facial_backend.models.sessions import StudySession
 from facial_backend.models.users import User
-from facial_backend.perf.offload import cooperate, in_thread
 from facial_backend.services.live import segment_transcription
 from facial_backend.timeutil import utcnow
 
@@ -81,9 +81,9 @@ def save_segment(data: dict[str, Any], user: User | None = None) -> LiveSegment:
         raise BadRequest("signedUrl or audioBase64 required", "segment_empty")
     session_id, evaluator_id, client_id = _parties(data, user)
     index = data["imageIndex"]
-    cooperate()  # parsing the body and decoding the audio each hold the loop for a while
+    blocking_work.pause()  # parsing the body and decoding the audio each hold the loop for a while
     audio = decode_audio(data["audioBase64"])
-    cooperate()
+    blocking_work.pause()
     key = None
     if audio is not None:
         key = audio_key(session_id, evaluator_id, client_id, index)
@@ -91,7 +91,7 @@ def save_segment(data: dict[str, Any], user: User | None = None) -> LiveSegment:
         # Atomic: readers see the old or the new file. A local write and its fsync block, so
         # they go to a thread; S3's network I/O already cooperates with the event loop.
         if storage.name == "local":
-            in_thread(storage.put_bytes, key, audio, AUDIO_TYPE)
+            blocking_work.run(storage.put_bytes, key, audio, AUDIO_TYPE)
         else:
             storage.put_bytes(key, audio, AUDIO_TYPE)
     parts = (session_id, evaluator_id, client_id, index)

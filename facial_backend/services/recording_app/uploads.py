@@ -16,10 +16,10 @@ from functools import partial
 
 from flask import current_app
 
+from facial_backend import blocking_work
 from facial_backend.errors import ApiError, BadRequest, Conflict
 from facial_backend.extensions import db, get_storage
 from facial_backend.models.uploads import Video, VideoChunk
-from facial_backend.perf.offload import in_thread
 from facial_backend.services.recording_app import running_hashes, sessions
 from facial_backend.services.recording_app.video_staging import StagedFileLost, VideoStaging
 from facial_backend.services.recording_app.videos import find_video, lock_video
@@ -159,14 +159,14 @@ def _append(staging: VideoStaging, video: Video, chunk: VideoChunk, data: bytes)
     if offset == 0:
         digest = hashlib.sha256()
     store = digest is not None and video.appended_chunks + 1 == video.total_chunks
-    # The write with its fsync, and the hash, release the GIL: in a native thread they overlap
-    # with the other requests of this worker (the video's lock is held). One thread call per
-    # chunk: each hand-over costs the loop and the GIL.
+    # The write with its fsync, and the hash, release the GIL: run in a native thread they
+    # overlap with the other requests of this worker (the video's lock is held). One such call
+    # per chunk: each hand-over costs the loop and the GIL.
     write = partial(staging.write_at, fsync=_fsync(),
                     then=digest.update if digest is not None else None)
     if store:
         write = partial(_write_then_store, write, _mover(video, staging))
-    in_thread(write, data, offset)
+    blocking_work.run(write, data, offset)
     chunk.offset = offset
     chunk.size = len(data)
     video.appended_bytes = offset + len(data)
@@ -183,8 +183,8 @@ def _write_then_store(write, store, data: bytes, offset: int) -> None:
 
 def _mover(video: Video, staging: VideoStaging):
     """Move the whole staged file into storage: durable once stored (fsync and rename, or the
-    upload to S3). Run in a thread while the request has written nothing to the database yet
-    (see offload)."""
+    upload to S3). ``blocking_work.run`` may hand it to a thread: it runs while the request has
+    written nothing to the database yet."""
     storage, key = get_storage(), sessions.video_key(video)
     content_type = CONTENT_TYPES.get(video.file_extension, "application/octet-stream")
     return partial(storage.put_file, key, staging.part_path, content_type, move=True)
@@ -287,7 +287,7 @@ def _complete(video: Video, staging: VideoStaging) -> None:
         sha256 = whole or _sha256_of_stored(key)
     else:
         sha256 = whole or staging.sha256()
-        in_thread(_mover(video, staging))
+        blocking_work.run(_mover(video, staging))
     video.status = "complete"
     video.size = video.appended_bytes
     video.sha256 = sha256

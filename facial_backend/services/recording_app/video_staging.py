@@ -13,7 +13,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from facial_backend.perf.direct_write import open_direct, write_direct
+from facial_backend import blocking_work
+from facial_backend.blocking_work import InlineWork
 from storage.atomicfile import fsync_dir, write_out
 
 _READ = 1024 * 1024
@@ -24,10 +25,14 @@ class StagedFileLost(Exception):
 
 
 class VideoStaging:
-    def __init__(self, data_dir: str | Path, video_pk: int):
+    """Durable writes go the way of ``work`` (default: the current app's ``blocking_work``), which
+    is taken here: the writes may run in a thread without the app context."""
+
+    def __init__(self, data_dir: str | Path, video_pk: int, work: InlineWork | None = None):
         self.video_pk = int(video_pk)
         self.folder = _root(data_dir) / str(self.video_pk)
         self.part_path = self.folder / "data.part"
+        self._work = work or blocking_work.current()
 
     @classmethod
     def all_in(cls, data_dir: str | Path) -> list[VideoStaging]:
@@ -86,9 +91,9 @@ class VideoStaging:
                  then: Callable[[bytes], object] | None = None) -> None:
         """Write ``data`` at ``offset``, call ``then(data)`` (hashing it, say) and, with
         ``fsync``, make it durable before returning."""
-        fd = _open_for_writing(self.part_path, os.O_WRONLY | os.O_CREAT, fsync)
+        fd = self._open_for_writing(self.part_path, os.O_WRONLY | os.O_CREAT, fsync)
         try:
-            _write(fd, data, offset, fsync)
+            self._write(fd, data, offset, fsync)
             if then is not None:
                 then(data)
             if fsync:
@@ -106,9 +111,9 @@ class VideoStaging:
         ``prepare`` made)."""
         final = self.pending_path(index)
         temp = final.with_name(f".{final.name}.tmp")
-        fd = _open_for_writing(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, fsync)
+        fd = self._open_for_writing(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, fsync)
         try:
-            _write(fd, data, 0, fsync)
+            self._write(fd, data, 0, fsync)
             if fsync:
                 os.fdatasync(fd)
         finally:
@@ -130,20 +135,20 @@ class VideoStaging:
     def remove(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
 
+    def _open_for_writing(self, path: Path, flags: int, durable: bool) -> int:
+        """A durable write may go straight to the device (the performance layer's way): it waits
+        for the device anyway, and through the page cache its cost would depend on the
+        machine's memory history."""
+        if durable:
+            return self._work.open_durable(path, flags)
+        return os.open(path, flags | os.O_CLOEXEC, 0o640)
+
+    def _write(self, fd: int, data: bytes, offset: int, durable: bool) -> None:
+        if durable:
+            self._work.write_durable(fd, data, offset)
+        else:
+            write_out(fd, data, offset, writeback=False)
+
 
 def _root(data_dir: str | Path) -> Path:
     return Path(data_dir) / ".staging" / "videos"
-
-
-def _open_for_writing(path: Path, flags: int, durable: bool) -> int:
-    """A durable write goes straight to the device (``facial_backend.perf.direct_write``): it waits for
-    the device anyway, and through the page cache its cost would depend on the machine's
-    memory history."""
-    return open_direct(path, flags) if durable else os.open(path, flags | os.O_CLOEXEC, 0o640)
-
-
-def _write(fd: int, data: bytes, offset: int, durable: bool) -> None:
-    if durable:
-        write_direct(fd, data, offset)
-    else:
-        write_out(fd, data, offset, writeback=False)

@@ -20,8 +20,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import parse_options_header
 from werkzeug.sansio.multipart import Data, Epilogue, Event, Field, File, MultipartDecoder, NeedData
 
+from facial_backend import blocking_work
 from facial_backend.errors import ApiError, BadRequest
-from facial_backend.perf.offload import in_thread
 from storage import ExpiredSignature, LocalStorage, ObjectInfo, SignatureError, UploadPolicy
 from storage.atomicfile import write_out
 
@@ -143,7 +143,7 @@ def _store(storage: LocalStorage, policy: UploadPolicy, events: Iterator[Event],
             raise refused("entity_too_small", f"Your proposed upload is smaller than the minimum "
                                               f"allowed size ({low} bytes).")
         # fsync, rename and folder fsync: a thread waits for the disk, the other requests go on
-        return in_thread(lambda: storage.put_file(policy.key, temp, content_type, move=True))
+        return blocking_work.run(lambda: storage.put_file(policy.key, temp, content_type, move=True))
     finally:
         if fd >= 0:
             os.close(fd)
