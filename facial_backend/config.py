@@ -160,6 +160,11 @@ SETTINGS: tuple[Setting, ...] = (
     # Testbed live events (seed 004)
     Setting("WS_PING_INTERVAL", parse_positive(parse_seconds), "25s",
             "Idle raw WebSocket connections are pinged this often; dead ones are dropped."),
+    # Operator console (/console)
+    Setting("CONSOLE_IDLE_TIMEOUT", parse_positive(parse_seconds), "30m",
+            "A console sign-in unused this long ends; the user signs in again."),
+    Setting("CONSOLE_COOKIE_SECURE", parse_bool, "false",
+            "Always mark the console cookie Secure (it is anyway on requests that came over HTTPS)."),
     # Speech-to-text
     Setting("STT_ENGINE", parse_choice("none", "local", "http", "fake"), "none",
             "Transcription engine."),

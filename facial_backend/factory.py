@@ -65,6 +65,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from blueprints import register_blueprints
     register_blueprints(app, api)
 
+    from facial_backend import console
+    console.init_app(app)
+
     from facial_backend.cli import register_commands
     register_commands(app)
     return app
