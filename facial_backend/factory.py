@@ -13,6 +13,8 @@ from sqlalchemy import event
 
 import storage
 from facial_backend import (
+    dependency_failures,
+    metrics,
     models,  # noqa: F401  (every table, for the metadata and alembic)
     perf,
     realtime,
@@ -56,11 +58,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     configure_logging(app)
     api = create_api(app)
     register_error_handlers(app)  # after the Api: our error shape replaces flask-smorest's
+    dependency_failures.init_app(app)
     url_converters.init_app(app)
     _init_extensions(app)
     realtime.init_app(app)
     perf.init_app(app)
     stt.init_app(app)
+    metrics.init_app(app)
 
     from blueprints import register_blueprints
     register_blueprints(app, api)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 
 import redis
@@ -19,6 +20,14 @@ def check_storage() -> None:
     get_storage().check()
 
 
+def check_disk() -> None:
+    """The data folder has at least MIN_FREE_DISK free (uploads are staged there)."""
+    free = shutil.disk_usage(current_app.config["DATA_DIR"]).free
+    needed = current_app.config["MIN_FREE_DISK"]
+    if free < needed:
+        raise OSError(f"{free} bytes free in DATA_DIR, below MIN_FREE_DISK ({needed})")
+
+
 def check_redis() -> None:
     url = current_app.config["REDIS_URL"]
     client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
@@ -29,8 +38,10 @@ def check_redis() -> None:
 
 
 def readiness() -> dict[str, str]:
-    """``{part: "ok" | "error: ..."}`` for the database, storage and (when configured) Redis."""
-    checks: dict[str, Callable[[], None]] = {"database": check_database, "storage": check_storage}
+    """``{part: "ok" | "error: ..."}`` for the database, storage, free disk and (when configured)
+    Redis."""
+    checks: dict[str, Callable[[], None]] = {"database": check_database, "storage": check_storage,
+                                             "disk": check_disk}
     if current_app.config["REDIS_URL"]:
         checks["redis"] = check_redis
     results = {}
