@@ -126,6 +126,10 @@ SETTINGS: tuple[Setting, ...] = (
     # Auth
     Setting("AUTH_REQUIRED", parse_bool, "false",
             "true closes the routes that origin clients call without credentials."),
+    Setting("SIGN_IN_MAX_FAILURES", parse_positive_int, "10",
+            "Failed sign-ins per account, and per address, before sign-in is refused (429)."),
+    Setting("SIGN_IN_WINDOW", parse_positive(parse_seconds), "15m",
+            "Window in which failed sign-ins are counted; a success clears the count."),
     Setting("JWT_EXPIRES", parse_positive(parse_seconds), "8h", "Lifetime of issued tokens."),
     # Storage
     Setting("STORAGE_BACKEND", parse_choice("local", "s3"), "local", "Where files go: local or s3."),
