@@ -1,46 +1,51 @@
-"""Notes of a session (seed 004, ORIGINS C.2 and the v0.3 append of C.6)."""
+"""Notes of a session, with the v0.3 append."""
 
-from flask import Blueprint, Response, jsonify
+from flask import Response
 
-from facial_backend.api import body, doc, query
 from facial_backend.auth import login_required
+from facial_backend.rest import Blueprint
 from facial_backend.schemas import testbed as schemas
 from facial_backend.services.testbed import note_export, notes
 from facial_backend.services.testbed.sessions import get_session
 
-bp = Blueprint("testbed_notes", __name__, url_prefix="/api/sessions/<session_id>/notes")
-TAGS = ["testbed notes"]
+bp = Blueprint("testbed_notes", __name__, url_prefix="/api/sessions/<session_id>/notes",
+               description="Notes of a testbed session")
 _ENDED = "Session ended (send allow_ended=true to correct it anyway)"
+_NOTE_EXAMPLE = {"timestamp": "2025-01-26T10:32:15Z", "content": "Lane change left",
+                 "speaker": "driver", "type": "observation", "tags": ["lane"]}
 
 
 @bp.post("")
-@doc("Create a note", tags=TAGS,
-     responses={200: schemas.TestbedNoteSchema, 404: "Unknown session", 409: _ENDED, 422: "Invalid fields"})
 @login_required(open=True)
-@query(schemas.TestbedAllowEndedQuerySchema)
-@body(schemas.TestbedNoteCreateSchema)
+@bp.arguments(schemas.TestbedAllowEndedQuerySchema, location="query")
+@bp.arguments(schemas.TestbedNoteCreateSchema, example=_NOTE_EXAMPLE)
+@bp.response(200, schemas.TestbedNoteSchema)
+@bp.errors((404, "Unknown session"), (409, _ENDED))
 def create_note(session_id, query, body):
-    note = notes.create_note(session_id, body, allow_ended=body["allow_ended"] or query["allow_ended"])
-    return jsonify(notes.note_dict(note))
+    """Create a note"""
+    return notes.create_note(session_id, body, allow_ended=body["allow_ended"] or query["allow_ended"])
 
 
 @bp.get("")
-@doc("List notes, oldest first (filters: speaker, type, from, to)", tags=TAGS,
-     responses={200: schemas.TestbedNoteSchema(many=True), 404: "Unknown session", 422: "Invalid query"})
 @login_required(open=True)
-@query(schemas.TestbedNoteListQuerySchema)
+@bp.arguments(schemas.TestbedNoteListQuerySchema, location="query")
+@bp.response(200, schemas.TestbedNoteSchema(many=True))
+@bp.errors((404, "Unknown session"))
 def list_notes(session_id, query):
-    found = notes.list_notes(session_id, query.get("speaker"), query.get("type"),
-                             query.get("from_"), query.get("to"))
-    return jsonify([notes.note_dict(note) for note in found])
+    """List notes, oldest first (filters: speaker, type, from, to)"""
+    return notes.list_notes(session_id, query.get("speaker"), query.get("type"),
+                            query.get("from_"), query.get("to"))
 
 
 @bp.get("/export")
-@doc("Export the notes as Markdown (default) or JSON (?format=json)", tags=TAGS,
-     responses={200: "text/markdown or application/json", 404: "Unknown session"})
 @login_required(open=True)
-@query(schemas.TestbedExportQuerySchema)
+@bp.arguments(schemas.TestbedExportQuerySchema, location="query")
+@bp.doc(responses={"200": {"description": "The notes as Markdown, or JSON with ?format=json",
+                           "content": {"text/markdown": {"schema": {"type": "string"}},
+                                       "application/json": {"schema": {"type": "object"}}}}})
+@bp.errors((404, "Unknown session"))
 def export_notes(session_id, query):
+    """Export the notes as Markdown (default) or JSON (?format=json)"""
     session = get_session(session_id)
     found = notes.list_notes(session_id)
     if query["format"] == "json":
@@ -50,44 +55,45 @@ def export_notes(session_id, query):
 
 
 @bp.get("/<note_id>")
-@doc("A note", tags=TAGS, responses={200: schemas.TestbedNoteSchema, 404: "Unknown session or note"})
 @login_required(open=True)
+@bp.response(200, schemas.TestbedNoteSchema)
+@bp.errors((404, "Unknown session or note"))
 def get_note(session_id, note_id):
-    return jsonify(notes.note_dict(notes.get_note(session_id, note_id)))
+    """A note"""
+    return notes.get_note(session_id, note_id)
 
 
 @bp.put("/<note_id>")
-@doc("Correct a note (fields given replace the old ones)", tags=TAGS,
-     responses={200: schemas.TestbedNoteSchema, 404: "Unknown session or note", 409: _ENDED,
-                422: "Invalid fields"})
 @login_required(open=True)
-@query(schemas.TestbedAllowEndedQuerySchema)
-@body(schemas.TestbedNoteUpdateSchema)
+@bp.arguments(schemas.TestbedAllowEndedQuerySchema, location="query")
+@bp.arguments(schemas.TestbedNoteUpdateSchema, example={"content": "Lane change right"})
+@bp.response(200, schemas.TestbedNoteSchema)
+@bp.errors((404, "Unknown session or note"), (409, _ENDED))
 def update_note(session_id, note_id, query, body):
-    note = notes.update_note(session_id, note_id, body,
+    """Correct a note (fields given replace the old ones)"""
+    return notes.update_note(session_id, note_id, body,
                              allow_ended=body["allow_ended"] or query["allow_ended"])
-    return jsonify(notes.note_dict(note))
 
 
 @bp.patch("/<note_id>")
-@doc("Append a timestamped line to a note (v0.3)", tags=TAGS,
-     responses={200: schemas.TestbedNoteSchema, 404: "Unknown session or note", 409: _ENDED,
-                422: "Invalid fields"})
 @login_required(open=True)
-@query(schemas.TestbedAllowEndedQuerySchema)
-@body(schemas.TestbedNoteAppendSchema)
+@bp.arguments(schemas.TestbedAllowEndedQuerySchema, location="query")
+@bp.arguments(schemas.TestbedNoteAppendSchema, example={"append_content": "Back in lane"})
+@bp.response(200, schemas.TestbedNoteSchema)
+@bp.errors((404, "Unknown session or note"), (409, _ENDED))
 def append_to_note(session_id, note_id, query, body):
-    note = notes.append_to_note(session_id, note_id, body["append_content"], body["timestamp"],
+    """Append a timestamped line to a note (v0.3)"""
+    return notes.append_to_note(session_id, note_id, body["append_content"], body["timestamp"],
                                 body["telemetry_snapshot"],
                                 allow_ended=body["allow_ended"] or query["allow_ended"])
-    return jsonify(notes.note_dict(note))
 
 
 @bp.delete("/<note_id>")
-@doc("Delete a note", tags=TAGS,
-     responses={200: schemas.TestbedMessageSchema, 404: "Unknown session or note", 409: _ENDED})
 @login_required(open=True)
-@query(schemas.TestbedAllowEndedQuerySchema)
+@bp.arguments(schemas.TestbedAllowEndedQuerySchema, location="query")
+@bp.response(200, schemas.TestbedMessageSchema)
+@bp.errors((404, "Unknown session or note"), (409, _ENDED))
 def delete_note(session_id, note_id, query):
+    """Delete a note"""
     notes.delete_note(session_id, note_id, allow_ended=query["allow_ended"])
-    return jsonify(message=f"Note {note_id} deleted")
+    return {"message": f"Note {note_id} deleted"}

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
+from facial_backend.timeutil import isoformat_z
+
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")
 
 
@@ -93,3 +95,11 @@ class UUIDString(fields.UUID):
 
 
 NonNegative = validate.Range(min=0)
+
+
+class UtcTime(fields.DateTime):
+    """Dumps a datetime as ISO 8601 UTC text ending in ``Z`` (naive values are UTC); text a
+    reader already formatted that way is passed through."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value if isinstance(value, str) else isoformat_z(value)

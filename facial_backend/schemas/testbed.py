@@ -1,13 +1,17 @@
-"""Requests and responses of the testbed API (seed 004, ORIGINS C.1, C.2, C.4)."""
+"""Requests and responses of the testbed API: sessions, notes, speech-to-text tasks.
+
+Response schemas dump the models (times as UTC text ending in ``Z``); the live events of
+notes, sessions and tasks carry the same bodies."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from flask_smorest.fields import Upload
 from marshmallow import ValidationError, fields, validate
 
 from facial_backend.models.testbed import NOTE_TYPES, STT_STATUSES
-from facial_backend.schemas.base import BaseSchema, NonNegative, SafeId, StrictFloat
+from facial_backend.schemas.base import BaseSchema, NonNegative, SafeId, StrictFloat, UtcTime
 from facial_backend.timeutil import as_utc
 
 SESSION_STATUSES = ("active", "ended")
@@ -38,7 +42,7 @@ class StrictBoolean(fields.Boolean):
     falsy = {False, "false", "False", "0"}
 
 
-# ---- sessions (C.1)
+# ---- sessions
 
 class TestbedSessionCreateSchema(BaseSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=500))
@@ -65,21 +69,21 @@ class TestbedSessionDeleteQuerySchema(BaseSchema):
 
 
 class TestbedSessionSchema(BaseSchema):
-    id = fields.String()
-    name = fields.String(allow_none=True)
-    description = fields.String(allow_none=True)
-    status = fields.String()
-    started_at = fields.String()
-    ended_at = fields.String(allow_none=True)
-    kind = fields.String()
-    note_count = fields.Integer()
+    id = fields.String(dump_only=True, required=True)
+    name = fields.String(dump_only=True, required=True, allow_none=True)
+    description = fields.String(dump_only=True, required=True, allow_none=True)
+    status = fields.String(dump_only=True, required=True, metadata={"description": "active or ended"})
+    started_at = UtcTime(dump_only=True, required=True)
+    ended_at = UtcTime(dump_only=True, required=True, allow_none=True)
+    kind = fields.String(dump_only=True, required=True)
+    note_count = fields.Integer(dump_only=True, required=True)
 
 
 class TestbedMessageSchema(BaseSchema):
-    message = fields.String()
+    message = fields.String(dump_only=True, required=True)
 
 
-# ---- notes (C.2 and the v0.3 additions of C.6)
+# ---- notes (with the v0.3 append)
 
 class TestbedNoteCreateSchema(BaseSchema):
     timestamp = IsoDateTime(required=True)
@@ -125,19 +129,19 @@ class TestbedExportQuerySchema(BaseSchema):
 
 
 class TestbedNoteSchema(BaseSchema):
-    id = fields.String()
-    session_id = fields.String()
-    timestamp = fields.String()
-    speaker = fields.String(allow_none=True)
-    content = fields.String()
-    type = fields.String()
-    tags = fields.List(fields.String())
-    telemetry_snapshot = fields.Dict(allow_none=True)
-    created_at = fields.String()
-    updated_at = fields.String()
+    id = fields.String(dump_only=True, required=True)
+    session_id = fields.String(dump_only=True, required=True)
+    timestamp = UtcTime(dump_only=True, required=True)
+    speaker = fields.String(dump_only=True, required=True, allow_none=True)
+    content = fields.String(dump_only=True, required=True)
+    type = fields.String(dump_only=True, required=True)
+    tags = fields.List(fields.String(), dump_only=True, required=True)
+    telemetry_snapshot = fields.Dict(dump_only=True, required=True, allow_none=True)
+    created_at = UtcTime(dump_only=True, required=True)
+    updated_at = UtcTime(dump_only=True, required=True)
 
 
-# ---- speech-to-text tasks (C.4)
+# ---- speech-to-text tasks
 
 class TestbedSttTaskCreateSchema(BaseSchema):
     audio_chunk_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
@@ -154,18 +158,22 @@ class TestbedSttTaskUpdateSchema(BaseSchema):
 
 
 class TestbedSttTaskSchema(BaseSchema):
-    id = fields.String()
-    session_id = fields.String()
-    audio_chunk_id = fields.String()
-    duration_seconds = fields.Float(allow_none=True)
-    status = fields.String()
-    transcript = fields.String(allow_none=True)
-    error = fields.String(allow_none=True)
-    segment_id = fields.String(allow_none=True)
-    recording_id = fields.String(allow_none=True)
-    created_at = fields.String()
-    updated_at = fields.String()
+    id = fields.String(dump_only=True, required=True)
+    session_id = fields.String(dump_only=True, required=True)
+    audio_chunk_id = fields.String(dump_only=True, required=True)
+    duration_seconds = fields.Float(dump_only=True, required=True, allow_none=True)
+    status = fields.String(dump_only=True, required=True,
+                           metadata={"description": "pending, processing, done or failed"})
+    transcript = fields.String(dump_only=True, required=True, allow_none=True)
+    error = fields.String(dump_only=True, required=True, allow_none=True)
+    segment_id = fields.String(dump_only=True, required=True, allow_none=True)
+    recording_id = fields.String(dump_only=True, required=True, allow_none=True)
+    created_at = UtcTime(dump_only=True, required=True)
+    updated_at = UtcTime(dump_only=True, required=True)
 
 
 class SttUploadFormSchema(BaseSchema):
     """``POST /api/sessions/<sid>/stt/upload``: the audio is the file part ``file`` (or ``audio``)."""
+
+    file = Upload(metadata={"description": "The audio (m4a, wav, webm, ogg, mp3...)"})
+    audio = Upload(metadata={"description": "The audio, when not sent as file"})

@@ -1,4 +1,4 @@
-"""Telemetry requests and responses (ORIGINS C.3).
+"""Telemetry requests and responses of the testbed API.
 
 A batch is checked by a plain function rather than a nested marshmallow schema: it holds up
 to ``MAX_BATCH`` points and is the hot path of ingestion. Every bad item is reported.
@@ -11,7 +11,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate
 
-from facial_backend.schemas.base import BaseSchema
+from facial_backend.schemas.base import BaseSchema, UtcTime
 from facial_backend.schemas.testbed import IsoDateTime, parse_datetime
 
 MAX_BATCH = 10_000
@@ -97,17 +97,17 @@ class TestbedLatestQuerySchema(BaseSchema):
 
 
 class TestbedTelemetrySchema(BaseSchema):
-    id = fields.String()
-    session_id = fields.String()
-    timestamp = fields.String()
-    channel = fields.String()
-    value = fields.Float()
-    unit = fields.String(allow_none=True)
+    id = fields.String(dump_only=True, required=True)
+    session_id = fields.String(dump_only=True, required=True)
+    timestamp = UtcTime(dump_only=True, required=True)
+    channel = fields.String(dump_only=True, required=True)
+    value = fields.Float(dump_only=True, required=True)
+    unit = fields.String(dump_only=True, required=True, allow_none=True)
 
 
 class TestbedCreatedSchema(BaseSchema):
-    created = fields.Integer()
+    created = fields.Integer(dump_only=True, required=True)
 
 
 class TestbedChannelsSchema(BaseSchema):
-    channels = fields.List(fields.String())
+    channels = fields.List(fields.String(), dump_only=True, required=True)

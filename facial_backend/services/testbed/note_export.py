@@ -1,5 +1,5 @@
-"""A session's notes as Markdown or JSON (ORIGINS C.2 export, with C.7's fixes: ISO ``Z``
-times, the status as ``active``/``ended``, telemetry snapshots as JSON)."""
+"""A session's notes as Markdown or JSON (ISO ``Z`` times, the status as ``active``/``ended``,
+telemetry snapshots as JSON; each note in JSON as the notes API answers it)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from typing import Any
 
 from facial_backend.models.sessions import StudySession
 from facial_backend.models.testbed import Note
-from facial_backend.services.testbed.notes import note_dict
+from facial_backend.schemas.testbed import TestbedNoteSchema
 from facial_backend.timeutil import isoformat_z, utcnow
 
 
 def export_json(session: StudySession, notes: list[Note]) -> str:
     document = {"session_id": session.id, "session_name": session.name,
-                "exported_at": isoformat_z(utcnow()), "notes": [note_dict(note) for note in notes]}
+                "exported_at": isoformat_z(utcnow()), "notes": TestbedNoteSchema(many=True).dump(notes)}
     return json.dumps(document, indent=2, ensure_ascii=False)
 
 

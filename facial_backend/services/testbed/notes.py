@@ -1,4 +1,4 @@
-"""Notes of a session (ORIGINS C.2 and the v0.3 append of C.6), with their live events.
+"""Notes of a session (with the v0.3 append), and their live events.
 
 Notes on an ended session are refused unless the caller says ``allow_ended`` (an operator's
 correction after the fact). Events go out after the commit.
@@ -14,8 +14,11 @@ from facial_backend.extensions import db
 from facial_backend.ids import new_id
 from facial_backend.models.testbed import Note
 from facial_backend.realtime import events
+from facial_backend.schemas.testbed import TestbedNoteSchema
 from facial_backend.services.testbed.sessions import get_session, require_open
-from facial_backend.timeutil import isoformat_z, utcnow
+from facial_backend.timeutil import utcnow
+
+_NOTE_BODY = TestbedNoteSchema()
 
 
 def _writable(session_id: str, allow_ended: bool) -> None:
@@ -32,7 +35,7 @@ def create_note(session_id: str, fields: dict[str, Any], allow_ended: bool = Fal
                 created_at=now, updated_at=now)
     db.session.add(note)
     db.session.commit()
-    events.publish(session_id, "note.created", note_dict(note))
+    events.publish(session_id, "note.created", _NOTE_BODY.dump(note))
     return note
 
 
@@ -69,7 +72,7 @@ def update_note(session_id: str, note_id: str, changes: dict[str, Any], allow_en
             setattr(note, name, list(changes[name]) if name == "tags" else changes[name])
     note.updated_at = utcnow()
     db.session.commit()
-    events.publish(session_id, "note.updated", note_dict(note))
+    events.publish(session_id, "note.updated", _NOTE_BODY.dump(note))
     return note
 
 
@@ -85,7 +88,7 @@ def append_to_note(session_id: str, note_id: str, text: str, at: datetime | None
         note.telemetry_snapshot = telemetry_snapshot
     note.updated_at = now
     db.session.commit()
-    events.publish(session_id, "note.appended", note_dict(note))
+    events.publish(session_id, "note.appended", _NOTE_BODY.dump(note))
     return note
 
 
@@ -96,9 +99,3 @@ def delete_note(session_id: str, note_id: str, allow_ended: bool = False) -> Non
     db.session.commit()
     events.publish(session_id, "note.deleted", {"id": note_id})
 
-
-def note_dict(note: Note) -> dict[str, Any]:
-    return {"id": note.id, "session_id": note.session_id, "timestamp": isoformat_z(note.timestamp),
-            "speaker": note.speaker, "content": note.content, "type": note.type,
-            "tags": list(note.tags or []), "telemetry_snapshot": note.telemetry_snapshot,
-            "created_at": isoformat_z(note.created_at), "updated_at": isoformat_z(note.updated_at)}

@@ -1,4 +1,4 @@
-"""Testbed sessions (ORIGINS C.1): rows of the shared ``sessions`` table of kind ``testbed``.
+"""Testbed sessions: rows of the shared ``sessions`` table of kind ``testbed``.
 
 Reading, notes, telemetry and STT tasks work on a session of any kind (a note may annotate a
 recording or live session); changing or deleting one is only for testbed sessions, the other
@@ -7,6 +7,7 @@ kinds belong to their own APIs.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func
@@ -17,9 +18,27 @@ from facial_backend.ids import new_id
 from facial_backend.models.sessions import StudySession
 from facial_backend.models.testbed import Note, SttTask, TelemetryPoint
 from facial_backend.realtime import events
-from facial_backend.timeutil import isoformat_z, utcnow
+from facial_backend.schemas.testbed import TestbedSessionSchema
+from facial_backend.timeutil import utcnow
 
 KIND = "testbed"
+_SESSION_BODY = TestbedSessionSchema()
+
+
+@dataclass(frozen=True)
+class CountedSession:
+    """A session with the number of its notes: what the testbed API answers with."""
+
+    session: StudySession
+    note_count: int
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.session, name)
+
+
+def with_note_counts(sessions: list[StudySession]) -> list[CountedSession]:
+    counts = note_counts([session.id for session in sessions])
+    return [CountedSession(session, counts.get(session.id, 0)) for session in sessions]
 
 
 def get_session(session_id: str) -> StudySession:
@@ -102,7 +121,8 @@ def update_session(session_id: str, changes: dict[str, Any]) -> StudySession:
         session.status = status
     db.session.commit()
     if ended_now:
-        events.publish(session.id, "session.ended", session_dict(session))
+        events.publish(session.id, "session.ended",
+                       _SESSION_BODY.dump(with_note_counts([session])[0]))
     return session
 
 
@@ -119,11 +139,3 @@ def delete_session(session_id: str, delete_media: bool) -> None:
     for key in keys:
         storage.delete(key)
 
-
-def session_dict(session: StudySession, note_count: int | None = None) -> dict[str, Any]:
-    if note_count is None:
-        note_count = note_counts([session.id]).get(session.id, 0)
-    return {"id": session.id, "name": session.name, "description": session.description,
-            "status": session.status, "started_at": isoformat_z(session.started_at),
-            "ended_at": isoformat_z(session.ended_at), "kind": session.kind,
-            "note_count": note_count}

@@ -1,4 +1,4 @@
-"""Speech-to-text tasks of a session (ORIGINS C.4) with a real state machine.
+"""Speech-to-text tasks of a session with a real state machine.
 
 ``pending -> processing -> done | failed`` and ``failed -> pending`` (a retry). An external AI
 module that goes straight from ``pending`` to ``done``/``failed``, as the origin's does, keeps
@@ -25,14 +25,16 @@ from facial_backend.models.stt_jobs import SttJob
 from facial_backend.models.testbed import SttTask
 from facial_backend.models.users import User
 from facial_backend.realtime import events
+from facial_backend.schemas.testbed import TestbedSttTaskSchema
 from facial_backend.services.recordings.keys import extension_for
 from facial_backend.services.testbed.sessions import get_session
 from facial_backend.stt import jobs as stt_jobs
 from facial_backend.stt.result import Segment
 from facial_backend.stt.sources import SourceHooks
-from facial_backend.timeutil import isoformat_z, utcnow
+from facial_backend.timeutil import utcnow
 
 JOB_KIND = "testbed_task"
+_TASK_BODY = TestbedSttTaskSchema()
 
 TRANSITIONS = {
     "pending": {"processing", "done", "failed"},
@@ -57,7 +59,7 @@ def create_task(session_id: str, fields: dict[str, Any], user: User | None = Non
         task.storage_key = audio[0]
         stt_jobs.enqueue(JOB_KIND, task.id, *audio, commit=False)
     db.session.commit()
-    events.publish(session_id, "stt.task.created", task_dict(task))
+    events.publish(session_id, "stt.task.created", _TASK_BODY.dump(task))
     return task
 
 
@@ -147,19 +149,11 @@ def _is_repeat(task: SttTask, changes: dict[str, Any]) -> bool:
 
 def _announce(task: SttTask) -> None:
     if task.status == "done":
-        events.publish(task.session_id, "stt.task.done", task_dict(task))
+        events.publish(task.session_id, "stt.task.done", _TASK_BODY.dump(task))
     elif task.status == "failed":
         events.publish(task.session_id, "error.occurred",
                        {"message": task.error or "STT transcription failed", "source": "stt",
                         "task_id": task.id})
-
-
-def task_dict(task: SttTask) -> dict[str, Any]:
-    return {"id": task.id, "session_id": task.session_id, "audio_chunk_id": task.audio_chunk_id,
-            "duration_seconds": task.duration_seconds, "status": task.status,
-            "transcript": task.transcript, "error": task.error, "segment_id": task.segment_id,
-            "recording_id": task.recording_id, "created_at": isoformat_z(task.created_at),
-            "updated_at": isoformat_z(task.updated_at)}
 
 
 def _job_task(job: SttJob, *allowed_from: str) -> SttTask | None:

@@ -1,4 +1,4 @@
-"""Telemetry of a session (ORIGINS C.3): ingestion in batches, queries by channel and time.
+"""Telemetry of a session: ingestion in batches, queries by channel and time.
 
 A batch is written in one transaction (all or nothing): ``COPY`` on PostgreSQL, one
 ``executemany`` INSERT elsewhere. Points are read through the ``(session_id, channel,
@@ -105,12 +105,5 @@ def channels(session_id: str) -> list[str]:
 
 
 def _row_dict(row: Any) -> dict[str, Any]:
-    return {"id": row[0], "session_id": row[1], "timestamp": _iso_z(row[2]), "channel": row[3],
-            "value": row[4], "unit": row[5]}
-
-
-def point_dict(point: dict[str, Any]) -> dict[str, Any]:
-    """A point as ``ingest`` returned it."""
-    return {"id": point["id"], "session_id": point["session_id"],
-            "timestamp": isoformat_z(point["timestamp"]), "channel": point["channel"],
-            "value": point["value"], "unit": point["unit"]}
+    """A stored point with its timestamp read as UTC text (see ``_columns``)."""
+    return {**row._mapping, "timestamp": _iso_z(row.timestamp)}
