@@ -78,7 +78,8 @@ def list_sessions(user: User, wanted: SessionFilter) -> SessionPage:
         raise NotFound(f"There is no page {wanted.page}: the table has {page.pages} page(s).",
                        "page_not_found", last_page=page.pages)
     order = SORTS[wanted.sort]
-    ordering = (order.desc(), StudySession.id.desc()) if wanted.descending else (order.asc(), StudySession.id)
+    ties = (StudySession.started_at.desc(), StudySession.id.desc())  # newest first among equals
+    ordering = (order.desc() if wanted.descending else order.asc(), *ties)
     sessions = db.session.scalars(
         select(StudySession).where(*conditions).order_by(*ordering)
         .limit(wanted.per_page).offset((wanted.page - 1) * wanted.per_page)).all()
