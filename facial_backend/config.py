@@ -54,6 +54,13 @@ def parse_bytes(raw: str) -> int:
     return int(match.group(1)) * _SIZE_UNITS[unit]
 
 
+def parse_non_negative_int(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError("must be 0 or a positive integer")
+    return value
+
+
 def parse_positive_int(raw: str) -> int:
     value = int(raw)
     if value <= 0:
@@ -116,6 +123,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Largest request body on routes that set no limit of their own."),
     Setting("MIN_FREE_DISK", parse_bytes, "256MiB",
             "/readyz reports not ready when DATA_DIR has less free space than this."),
+    Setting("TRUSTED_PROXY_HOPS", parse_non_negative_int, "0",
+            "Proxies in front whose X-Forwarded-For/-Proto/-Host are trusted (0: none)."),
     Setting("METRICS_TOKEN", str, None,
             "Bearer token a Prometheus scraper sends to /metrics (operator/admin tokens work too)."),
     Setting("PUBLIC_BASE_URL", parse_url("http", "https"), None,

@@ -10,12 +10,14 @@ from typing import Any
 from flask import Flask, request
 from flask_cors import CORS
 from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import storage
 from facial_backend import (
     dependency_failures,
     metrics,
     models,  # noqa: F401  (every table, for the metadata and alembic)
+    open_mode,
     perf,
     realtime,
     stt,
@@ -65,6 +67,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     perf.init_app(app)
     stt.init_app(app)
     metrics.init_app(app)
+    open_mode.init_app(app)
+    hops = app.config["TRUSTED_PROXY_HOPS"]
+    if hops:  # the client's address, scheme and host as the trusted proxies in front saw them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
     from blueprints import register_blueprints
     register_blueprints(app, api)

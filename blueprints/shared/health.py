@@ -1,6 +1,9 @@
 """Health and readiness: one /health body that satisfies every origin's client."""
 
-from facial_backend import __version__
+from blueprints.recording_app import frontend
+from flask import current_app
+
+from facial_backend import __version__, open_mode
 from facial_backend.rest import Blueprint
 from facial_backend.schemas import meta as schemas
 from facial_backend.services.shared import health
@@ -40,4 +43,5 @@ def readyz():
     """Readiness: database, storage and Redis (when configured) answer"""
     checks = health.readiness()
     ready = all(result == "ok" for result in checks.values())
-    return {"status": "ready" if ready else "unavailable", "checks": checks}, 200 if ready else 503
+    return ({"status": "ready" if ready else "unavailable", "checks": checks,
+             "auth": open_mode.auth_mode(current_app)}, 200 if ready else 503)

@@ -26,3 +26,5 @@ class ReadinessSchema(Schema):
     status = fields.String(required=True, metadata={"description": "ready or unavailable"})
     checks = fields.Dict(keys=fields.String(), values=fields.String(), required=True, metadata={
         "description": 'Each dependency: "ok" or "error: <reason>".'})
+    auth = fields.String(required=True, metadata={
+        "description": "required, or open (AUTH_REQUIRED=false: origin clients' compatibility mode)"})
