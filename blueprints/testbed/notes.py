@@ -49,7 +49,8 @@ def export_notes(session_id, query):
     session = get_session(session_id)
     found = notes.list_notes(session_id)
     if query["format"] == "json":
-        return Response(note_export.export_json(session, found), content_type="application/json")
+        bodies = schemas.TestbedNoteSchema(many=True).dump(found)
+        return Response(note_export.export_json(session, bodies), content_type="application/json")
     return Response(note_export.export_markdown(session, found),
                     content_type="text/markdown; charset=utf-8")
 

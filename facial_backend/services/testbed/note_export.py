@@ -8,13 +8,13 @@ from typing import Any
 
 from facial_backend.models.sessions import StudySession
 from facial_backend.models.testbed import Note
-from facial_backend.schemas.testbed import TestbedNoteSchema
 from facial_backend.timeutil import isoformat_z, utcnow
 
 
-def export_json(session: StudySession, notes: list[Note]) -> str:
+def export_json(session: StudySession, note_bodies: list[dict[str, Any]]) -> str:
+    """``note_bodies``: the notes as the notes API answers them."""
     document = {"session_id": session.id, "session_name": session.name,
-                "exported_at": isoformat_z(utcnow()), "notes": TestbedNoteSchema(many=True).dump(notes)}
+                "exported_at": isoformat_z(utcnow()), "notes": note_bodies}
     return json.dumps(document, indent=2, ensure_ascii=False)
 
 

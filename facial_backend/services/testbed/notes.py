@@ -13,12 +13,9 @@ from facial_backend.errors import NotFound
 from facial_backend.extensions import db
 from facial_backend.ids import new_id
 from facial_backend.models.testbed import Note
-from facial_backend.realtime import events
-from facial_backend.schemas.testbed import TestbedNoteSchema
+from facial_backend.realtime import event_bodies, events
 from facial_backend.services.testbed.sessions import get_session, require_open
 from facial_backend.timeutil import utcnow
-
-_NOTE_BODY = TestbedNoteSchema()
 
 
 def _writable(session_id: str, allow_ended: bool) -> None:
@@ -35,7 +32,7 @@ def create_note(session_id: str, fields: dict[str, Any], allow_ended: bool = Fal
                 created_at=now, updated_at=now)
     db.session.add(note)
     db.session.commit()
-    events.publish(session_id, "note.created", _NOTE_BODY.dump(note))
+    events.publish(session_id, "note.created", event_bodies.note(note))
     return note
 
 
@@ -72,7 +69,7 @@ def update_note(session_id: str, note_id: str, changes: dict[str, Any], allow_en
             setattr(note, name, list(changes[name]) if name == "tags" else changes[name])
     note.updated_at = utcnow()
     db.session.commit()
-    events.publish(session_id, "note.updated", _NOTE_BODY.dump(note))
+    events.publish(session_id, "note.updated", event_bodies.note(note))
     return note
 
 
@@ -88,7 +85,7 @@ def append_to_note(session_id: str, note_id: str, text: str, at: datetime | None
         note.telemetry_snapshot = telemetry_snapshot
     note.updated_at = now
     db.session.commit()
-    events.publish(session_id, "note.appended", _NOTE_BODY.dump(note))
+    events.publish(session_id, "note.appended", event_bodies.note(note))
     return note
 
 

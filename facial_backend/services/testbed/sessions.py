@@ -17,12 +17,10 @@ from facial_backend.extensions import db, get_storage
 from facial_backend.ids import new_id
 from facial_backend.models.sessions import StudySession
 from facial_backend.models.testbed import Note, SttTask, TelemetryPoint
-from facial_backend.realtime import events
-from facial_backend.schemas.testbed import TestbedSessionSchema
+from facial_backend.realtime import event_bodies, events
 from facial_backend.timeutil import utcnow
 
 KIND = "testbed"
-_SESSION_BODY = TestbedSessionSchema()
 
 
 @dataclass(frozen=True)
@@ -121,8 +119,7 @@ def update_session(session_id: str, changes: dict[str, Any]) -> StudySession:
         session.status = status
     db.session.commit()
     if ended_now:
-        events.publish(session.id, "session.ended",
-                       _SESSION_BODY.dump(with_note_counts([session])[0]))
+        events.publish(session.id, "session.ended", event_bodies.session(with_note_counts([session])[0]))
     return session
 
 

@@ -24,8 +24,7 @@ from facial_backend.models.recordings import Recording
 from facial_backend.models.stt_jobs import SttJob
 from facial_backend.models.testbed import SttTask
 from facial_backend.models.users import User
-from facial_backend.realtime import events
-from facial_backend.schemas.testbed import TestbedSttTaskSchema
+from facial_backend.realtime import event_bodies, events
 from facial_backend.services.recordings.keys import extension_for
 from facial_backend.services.testbed.sessions import get_session
 from facial_backend.stt import jobs as stt_jobs
@@ -34,7 +33,6 @@ from facial_backend.stt.sources import SourceHooks
 from facial_backend.timeutil import utcnow
 
 JOB_KIND = "testbed_task"
-_TASK_BODY = TestbedSttTaskSchema()
 
 TRANSITIONS = {
     "pending": {"processing", "done", "failed"},
@@ -59,7 +57,7 @@ def create_task(session_id: str, fields: dict[str, Any], user: User | None = Non
         task.storage_key = audio[0]
         stt_jobs.enqueue(JOB_KIND, task.id, *audio, commit=False)
     db.session.commit()
-    events.publish(session_id, "stt.task.created", _TASK_BODY.dump(task))
+    events.publish(session_id, "stt.task.created", event_bodies.stt_task(task))
     return task
 
 
@@ -149,7 +147,7 @@ def _is_repeat(task: SttTask, changes: dict[str, Any]) -> bool:
 
 def _announce(task: SttTask) -> None:
     if task.status == "done":
-        events.publish(task.session_id, "stt.task.done", _TASK_BODY.dump(task))
+        events.publish(task.session_id, "stt.task.done", event_bodies.stt_task(task))
     elif task.status == "failed":
         events.publish(task.session_id, "error.occurred",
                        {"message": task.error or "STT transcription failed", "source": "stt",
