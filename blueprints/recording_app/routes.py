@@ -1,100 +1,124 @@
-"""The browser recording app's API (seed 001): sessions, chunked video upload, metadata."""
+"""The browser recording app's API: sessions, chunked video upload, metadata."""
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import current_app, request
 
+from blueprints.recording_app.multipart_doc import multipart_request
 from blueprints.shared.stored_media import send_stored
-from facial_backend.api import MULTIPART_OVERHEAD, body, doc, form, max_body, query
 from facial_backend.auth import login_required
+from facial_backend.constants.recording_app import VIDEO_CONTENT_TYPES
 from facial_backend.errors import ApiError, BadRequest, NotFound
+from facial_backend.rest import MULTIPART_OVERHEAD, Blueprint, max_body
 from facial_backend.schemas import recording_app as schemas
 from facial_backend.services.recording_app import sessions as recording_sessions
 from facial_backend.services.recording_app import uploads
+from facial_backend.services.recording_app.upload_progress import upload_progress
 from facial_backend.services.recording_app.videos import find_video
-from facial_backend.timeutil import isoformat_z
 
-bp = Blueprint("recording_app", __name__)
-TAGS = ["recording app"]
+bp = Blueprint("recording_app", __name__, description="The browser recording app: sessions, "
+                                                      "chunked video upload, metadata")
+UNKNOWN_SESSION = (404, "No such session")
+
+
+@bp.record_once
+def session_json_is_the_session_document(state) -> None:
+    recording_sessions.provide_session_document(state.app, schemas.RecordingSessionSchema().dump)
 
 
 @bp.post("/api/session/create")
-@doc("Create a recording session", tags=TAGS,
-     responses={201: schemas.SessionCreatedSchema, 400: "Invalid fields"})
 @login_required(open=True)
-@body(schemas.SessionCreateSchema, status=400, allow_empty=True)
+@bp.arguments(schemas.SessionCreateSchema, error_status_code=400, allow_empty=True,
+              example={"participant_id": "P-017", "participant_name": "Ann"})
+@bp.response(201, schemas.SessionCreatedSchema)
 def create_session(body):
-    session = recording_sessions.create_session(body.get("participant_id"),
-                                                body.get("participant_name"), body["video_type"])
-    return jsonify(session_id=session.id, created_at=isoformat_z(session.started_at),
-                   status=session.status), 201
+    """Create a recording session
+
+    Every field is optional; an empty or non-JSON body counts as ``{}``."""
+    return recording_sessions.create_session(body.get("participant_id"), body.get("participant_name"),
+                                             body["video_type"])
+
+
+def _max_chunk_request() -> int:
+    return current_app.config["MAX_CHUNK_BYTES"] + MULTIPART_OVERHEAD
 
 
 @bp.post("/api/upload/chunk")
-@doc("Upload one chunk of a video (idempotent; the last one completes the video)", tags=TAGS,
-     responses={200: schemas.ChunkReceivedSchema, 400: "Invalid fields", 404: "Unknown session",
-                409: "Differs from a completed video's chunk", 410: "Upload expired",
-                413: "Chunk larger than MAX_CHUNK_BYTES", 422: "chunk_sha256 mismatch"})
 @login_required(open=True)
-@max_body(lambda: current_app.config["MAX_CHUNK_BYTES"] + MULTIPART_OVERHEAD)
-@form(schemas.ChunkFormSchema, status=400, files={"chunk": "The chunk's bytes"})
+@max_body(_max_chunk_request)
+@bp.arguments(schemas.ChunkFormSchema, location="form", content_type="multipart/form-data",
+              error_status_code=400)
+@bp.doc(requestBody=multipart_request(schemas.ChunkFormSchema, {"chunk": "The chunk's bytes"}))
+@bp.response(200, schemas.ChunkReceivedSchema)
+@bp.errors((400, "Invalid or missing field (named)"), UNKNOWN_SESSION,
+           (409, "Differs from a completed video's chunk"), (410, "Upload expired or lost"),
+           (413, "Chunk larger than MAX_CHUNK_BYTES"), (422, "chunk_sha256 mismatch"))
 def upload_chunk(form):
+    """Upload one chunk of a video (idempotent; the last one completes the video)
+
+    A chunk sent again answers as before; once the video is complete every chunk of it
+    answers ``video_complete``."""
     part = request.files.get("chunk")
     if part is None:
         raise BadRequest("Missing required field: chunk (the file part).", "missing_chunk",
                          fields={"chunk": ["Missing file part."]})
-    data = part.stream.read(current_app.config["MAX_CHUNK_BYTES"] + 1)
-    if len(data) > current_app.config["MAX_CHUNK_BYTES"]:
-        raise ApiError(413, "chunk_too_large",
-                       f"A chunk may hold at most {current_app.config['MAX_CHUNK_BYTES']} bytes.")
-    outcome = uploads.receive_chunk(
+    limit = current_app.config["MAX_CHUNK_BYTES"]
+    data = part.stream.read(limit + 1)
+    if len(data) > limit:
+        raise ApiError(413, "chunk_too_large", f"A chunk may hold at most {limit} bytes.")
+    return uploads.receive_chunk(
         form["session_id"], form["video_id"], form["chunk_index"], form["total_chunks"], data,
         video_type=form["video_type"], file_extension=form["file_extension"].lower(),
         chunk_sha256=form["chunk_sha256"].lower() if form["chunk_sha256"] else None)
-    if outcome.complete:
-        return jsonify(status="video_complete", video_id=outcome.video_id, file_path=outcome.file_path)
-    return jsonify(status="chunk_received", chunk_index=outcome.chunk_index,
-                   total_chunks=outcome.total_chunks, received=outcome.received)
 
 
 @bp.get("/api/upload/status")
-@doc("Which chunks of a video were received (to resume an upload)", tags=TAGS,
-     responses={200: schemas.UploadStatusSchema, 404: "Unknown session or video"})
 @login_required(open=True)
-@query(schemas.UploadStatusQuerySchema, status=400)
+@bp.arguments(schemas.UploadStatusQuerySchema, location="query", error_status_code=400)
+@bp.response(200, schemas.UploadStatusSchema)
+@bp.errors((404, "No such session, or no chunk of the video arrived"))
 def upload_status(query):
-    return jsonify(uploads.upload_status(query["session_id"], query["video_id"]))
+    """Which chunks of a video were received (to resume an upload)"""
+    return upload_progress(query["session_id"], query["video_id"])
 
 
 @bp.post("/api/upload/metadata")
-@doc("Store a video's metadata (a retry replaces it)", tags=TAGS,
-     responses={200: schemas.MetadataSavedSchema, 400: "Invalid fields", 404: "Unknown session"})
 @login_required(open=True)
-@body(schemas.VideoMetadataSchema, status=400, raw=True)
+@bp.arguments(schemas.VideoMetadataSchema, error_status_code=400, raw=True,
+              example={"session_id": "0b9a5c1e-5d7e-4c57-9f3f-1c2b3a4d5e6f",
+                       "video_id": "video_1733490000000", "prompt_id": "smile", "duration": 4.5,
+                       "file_size": 1843200, "codec": "video/webm;codecs=vp9",
+                       "resolution": "1280x960", "frame_rate": 30})
+@bp.response(200, schemas.MetadataSavedSchema)
+@bp.errors(UNKNOWN_SESSION)
 def upload_metadata(body):
+    """Store a video's metadata (a retry replaces it)
+
+    Every field sent is kept as sent; the named ones are validated."""
     session = recording_sessions.get_session(body["session_id"])
-    recording_sessions.save_metadata(session, body["video_id"], body)
-    return jsonify(status="metadata_saved", video_id=body["video_id"])
+    return recording_sessions.save_metadata(session, body["video_id"], body)
 
 
 @bp.get("/api/session/<session_id>")
-@doc("A recording session with each of its videos", tags=TAGS,
-     responses={200: schemas.RecordingSessionSchema, 404: "Unknown session"})
 @login_required(open=True)
+@bp.response(200, schemas.RecordingSessionSchema)
+@bp.errors(UNKNOWN_SESSION)
 def get_session(session_id):
-    return jsonify(recording_sessions.session_document(recording_sessions.get_session(session_id)))
+    """A recording session with each of its videos"""
+    return recording_sessions.with_videos(recording_sessions.get_session(session_id))
 
 
 @bp.get("/api/session/<session_id>/videos/<video_id>")
-@doc("Download a completed video (Range requests on local storage, a redirect on S3)",
-     tags=TAGS, responses={200: "The video", 206: "Part of the video", 302: "Presigned URL",
-                           404: "Unknown or incomplete video"})
 @login_required(roles=("operator",))
+@bp.response(200, description="The video", content_type="video/webm")
+@bp.alt_response(206, description="Part of the video (a Range request on local storage)")
+@bp.alt_response(302, description="A presigned URL of the video (S3)")
+@bp.errors((401, "No token"), (403, "Not an operator or admin"), (404, "Unknown or incomplete video"))
 def download_video(session_id, video_id):
+    """Download a completed video (Range requests on local storage, a redirect on S3)"""
     session = recording_sessions.get_session(session_id)
     video = find_video(session.id, video_id)
     if video is None or video.status != "complete":
         raise NotFound(f"Video {video_id} is not a completed upload of this session.",
                        "video_not_found")
     return send_stored(video.storage_key,
-                       content_type=uploads.CONTENT_TYPES.get(video.file_extension,
-                                                              "application/octet-stream"),
+                       content_type=VIDEO_CONTENT_TYPES.get(video.file_extension, "application/octet-stream"),
                        filename=f"{video.video_id}.{video.file_extension}")

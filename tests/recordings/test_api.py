@@ -26,7 +26,9 @@ RESPONSE_FIELDS = {"id", "visit_id", "appointment_id", "recording_type", "status
                    "is_processing", "created_at", "updated_at", "recorded_by_user_id",
                    # the transcription's details (issue 6), beyond the origin's fields
                    "transcript_language", "transcription_service", "processing_started_at",
-                   "processing_completed_at", "processing_error"}
+                   "processing_completed_at", "processing_error",
+                   # what the app sent at completion, answered back (defect: stored, never returned)
+                   "recording_metadata"}
 
 
 def test_initiate_answers_the_origin_shape_with_a_server_built_key(client, app, alice):
@@ -75,7 +77,10 @@ def test_whole_flow_with_metadata_idempotent_complete_and_soft_delete(client, ap
     url = f"/api/v1/recordings/upload/complete/{recording_id}"
     first = client.post(url, json=complete_body, headers=bearer(token))
     assert first.status_code == 200
-    assert first.json == {"message": "Recording upload completed successfully", "recording_id": recording_id}
+    stored_metadata = {"device_model": "iPhone 15 Pro", "ios_version": "17.2", "app_version": "1.0.0",
+                       "client_file_size_bytes": 2048576}
+    assert first.json == {"message": "Recording upload completed successfully", "recording_id": recording_id,
+                          "recording_metadata": stored_metadata}
     again = client.post(url, json={"file_size_bytes": 1}, headers=bearer(token))
     assert (again.status_code, again.json) == (200, first.json)
 
@@ -85,6 +90,7 @@ def test_whole_flow_with_metadata_idempotent_complete_and_soft_delete(client, ap
     assert got["file_size_bytes"] == len(data)  # from storage, not the client
     assert got["duration_seconds"] == 125.3 and got["duration_formatted"] == "02:05"
     assert got["s3_url"] is None and got["recorded_by_user_id"] == user_id
+    assert got["recording_metadata"] == stored_metadata
     assert ISO_Z.match(got["created_at"]) and ISO_Z.match(got["updated_at"])
     with app.app_context():
         recording = db.session.get(Recording, recording_id)
@@ -94,6 +100,7 @@ def test_whole_flow_with_metadata_idempotent_complete_and_soft_delete(client, ap
     for path in ("/api/v1/recordings/", "/api/v1/recordings"):
         listed = client.get(path, headers=bearer(token))
         assert listed.status_code == 200 and [r["id"] for r in listed.json] == [recording_id]
+        assert listed.json[0]["recording_metadata"] == stored_metadata
 
     link = client.get(f"/api/v1/recordings/{recording_id}/download-url?expires_in=600", headers=bearer(token))
     assert link.status_code == 200

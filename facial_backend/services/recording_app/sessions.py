@@ -1,15 +1,21 @@
-"""Sessions of the browser recording app (seed 001) and the metadata of their videos.
+"""Sessions of the browser recording app and the metadata of their videos.
 
 The database is the source of truth; the origin's files (``session.json``,
 ``<video_id>.metadata.json``) are kept as mirrors in storage so scripts that read the data
-folder keep working.
+folder keep working. ``session.json`` holds the document the API answers for the session: the
+API layer provides its serialiser (``provide_session_document``).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from flask import Flask, current_app
+
+from facial_backend.constants.recording_app import MEDIA_ROOTS
 from facial_backend.errors import NotFound
 from facial_backend.extensions import db, get_storage
 from facial_backend.ids import new_uuid
@@ -17,13 +23,18 @@ from facial_backend.models.sessions import StudySession
 from facial_backend.models.uploads import Video
 from facial_backend.services.recording_app.videos import lock_video
 from facial_backend.services.shared.locks import covering_write
-from facial_backend.timeutil import isoformat_z, utcnow
+from facial_backend.timeutil import utcnow
 
 KIND = "recording"
-MEDIA_ROOTS = {"recording": "facial_recordings", "encoder_test": "camera_tests"}
-# Keys of the video entries that the service owns; metadata fields never overwrite them.
-_OWN_VIDEO_KEYS = ("video_id", "status", "size", "sha256", "total_chunks", "received_chunks",
-                   "file_path", "uploaded_at", "completed_at")
+_SESSION_DOCUMENT = "recording_app.session_document"
+
+
+@dataclass(frozen=True)
+class SessionWithVideos:
+    """A session and each of its videos, oldest first."""
+
+    session: StudySession
+    videos: list[Video]
 
 
 def create_session(participant_id: str | None, participant_name: str | None,
@@ -57,47 +68,18 @@ def video_key(video: Video) -> str:
     return f"{_folder(video.video_type, video.session_id)}/{video.video_id}.{video.file_extension}"
 
 
-def video_file_path(video: Video) -> str:
-    """The origin's ``file_path``: ``<session_id>/<video_id>.<ext>``."""
-    return f"{video.session_id}/{video.video_id}.{video.file_extension}"
-
-
 def session_videos(session: StudySession) -> list[Video]:
     return list(db.session.scalars(
         db.select(Video).filter_by(session_id=session.id).order_by(Video.created_at, Video.id)))
 
 
-def video_entry(session: StudySession, video: Video) -> dict[str, Any]:
-    entry: dict[str, Any] = {}
-    for key, value in (video.metadata_json or {}).items():
-        if key not in _OWN_VIDEO_KEYS and key not in ("session_id", "videoId"):
-            entry[key] = value
-    entry.update(
-        video_id=video.video_id,
-        prompt_id=video.prompt_id,
-        uploaded_at=isoformat_z(video.metadata_at or video.completed_at),
-        status=video.status,
-        total_chunks=video.total_chunks,
-        received_chunks=video.received_chunks,
-        size=video.size,
-        sha256=video.sha256,
-        file_path=video_file_path(video) if video.status == "complete" else None,
-        completed_at=isoformat_z(video.completed_at),
-    )
-    return entry
+def with_videos(session: StudySession) -> SessionWithVideos:
+    return SessionWithVideos(session, session_videos(session))
 
 
-def session_document(session: StudySession) -> dict[str, Any]:
-    """The origin's session.json shape, each video once with its metadata and upload state."""
-    return {
-        "session_id": session.id,
-        "participant_id": session.participant_id,
-        "participant_name": session.participant_name,
-        "created_at": isoformat_z(session.started_at),
-        "status": session.status,
-        "video_type": session.video_type,
-        "videos": [video_entry(session, video) for video in session_videos(session)],
-    }
+def provide_session_document(app: Flask, document: Callable[[SessionWithVideos], dict[str, Any]]) -> None:
+    """Set how ``session.json`` is written: the API's document of the session."""
+    app.extensions[_SESSION_DOCUMENT] = document
 
 
 def write_session_mirror(session_id: str) -> None:
@@ -110,7 +92,8 @@ def write_session_mirror(session_id: str) -> None:
         if not needed:
             return
         session = db.session.scalar(db.select(StudySession).filter_by(id=session_id).with_for_update())
-        document = json.dumps(session_document(session), indent=2).encode()
+        document = current_app.extensions[_SESSION_DOCUMENT](with_videos(session))
+        document = json.dumps(document, indent=2).encode()
         get_storage().put_bytes(f"{media_folder(session)}/session.json", document, "application/json")
         db.session.commit()
 

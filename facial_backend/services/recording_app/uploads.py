@@ -17,16 +17,14 @@ from functools import partial
 from flask import current_app
 
 from facial_backend import blocking_work
+from facial_backend.constants.recording_app import VIDEO_CONTENT_TYPES, video_file_path
 from facial_backend.errors import ApiError, BadRequest, Conflict
 from facial_backend.extensions import db, get_storage
 from facial_backend.models.uploads import Video, VideoChunk
 from facial_backend.services.recording_app import running_hashes, sessions
 from facial_backend.services.recording_app.video_staging import StagedFileLost, VideoStaging
-from facial_backend.services.recording_app.videos import find_video, lock_video
+from facial_backend.services.recording_app.videos import lock_video
 from facial_backend.timeutil import utcnow
-
-CONTENT_TYPES = {"webm": "video/webm", "mp4": "video/mp4", "mkv": "video/x-matroska",
-                 "mov": "video/quicktime", "json": "application/json"}
 
 
 @dataclass(frozen=True)
@@ -133,7 +131,7 @@ def _upload_lost(video: Video) -> ApiError:
 
 
 def _outcome(video: Video, index: int) -> ChunkOutcome:
-    path = sessions.video_file_path(video) if video.status == "complete" else None
+    path = video_file_path(video) if video.status == "complete" else None
     return ChunkOutcome(video.video_id, index, video.total_chunks, video.received_chunks, path)
 
 
@@ -186,7 +184,7 @@ def _mover(video: Video, staging: VideoStaging):
     upload to S3). ``blocking_work.run`` may hand it to a thread: it runs while the request has
     written nothing to the database yet."""
     storage, key = get_storage(), sessions.video_key(video)
-    content_type = CONTENT_TYPES.get(video.file_extension, "application/octet-stream")
+    content_type = VIDEO_CONTENT_TYPES.get(video.file_extension, "application/octet-stream")
     return partial(storage.put_file, key, staging.part_path, content_type, move=True)
 
 
@@ -301,18 +299,3 @@ def _sha256_of_stored(key: str) -> str:
     for piece in get_storage().open(key):
         digest.update(piece)
     return digest.hexdigest()
-
-
-def upload_status(session_id: str, video_id: str) -> dict:
-    session = sessions.get_session(session_id)
-    video = find_video(session.id, video_id)
-    if video is None or video.total_chunks is None:
-        raise ApiError(404, "video_not_found", f"No upload of video {video_id} in this session.")
-    received = db.session.scalars(db.select(VideoChunk.chunk_index).filter_by(video_pk=video.id)
-                                  .order_by(VideoChunk.chunk_index)).all()
-    status = {"session_id": session.id, "video_id": video.video_id, "status": video.status,
-              "total_chunks": video.total_chunks, "received": list(received)}
-    if video.status == "complete":
-        status.update(sha256=video.sha256, size=video.size,
-                      file_path=sessions.video_file_path(video))
-    return status

@@ -1,5 +1,5 @@
-"""The lifecycle of iPhone recordings (seed 003, ORIGINS D): a presigned upload straight to
-storage, completion checked against storage, listing, download links and soft delete.
+"""The lifecycle of iPhone recordings: a presigned upload straight to storage, completion
+checked against storage, listing, download links and soft delete.
 
 A user sees and changes only their own recordings; any other id is "not found" (never
 "forbidden", so ids cannot be probed). Admins see every recording.
@@ -30,6 +30,13 @@ from facial_backend.timeutil import utcnow
 NOT_FOUND = "Recording not found or access denied"
 # Statuses in which the file is known to be in storage.
 STORED_STATUSES = ("uploaded", "processing", "transcribed", "failed")
+
+
+@dataclass(frozen=True)
+class DownloadLink:
+    url: str
+    expires_in: int
+    filename: str
 
 
 @dataclass(frozen=True)
@@ -111,7 +118,7 @@ def _locked(user: User, recording_id: str, *, include_deleted: bool = False) -> 
 
 def complete_upload(user: User, recording_id: str, *, file_size_bytes: int | None = None,
                     duration_seconds: float | None = None,
-                    metadata: dict[str, Any] | None = None) -> Recording:
+                    recording_metadata: dict[str, Any] | None = None) -> Recording:
     """Mark the upload done once the object is in storage; idempotent once it is.
 
     The size is storage's; a client-sent size that disagrees is kept in the metadata as
@@ -126,7 +133,7 @@ def complete_upload(user: User, recording_id: str, *, file_size_bytes: int | Non
         info = get_storage().head(recording.storage_key)
         if info is None:
             raise BadRequest("File not found in S3. Upload may have failed.", "upload_missing")
-        stored = dict(metadata or {})
+        stored = dict(recording_metadata or {})
         if file_size_bytes and file_size_bytes != info.size:
             stored["client_file_size_bytes"] = file_size_bytes
         recording.file_size_bytes = info.size
@@ -161,19 +168,19 @@ def list_recordings(user: User, *, appointment_id: str | None = None, visit_id: 
     return list(db.session.scalars(query.limit(limit).offset(offset)))
 
 
-def download_url(user: User, recording_id: str, expires_in: int) -> tuple[str, str]:
-    """(URL, file name): a presigned GET of the recording's file (a signed URL served by the
-    app on the local backend), as an attachment named like the original file."""
+def download_url(user: User, recording_id: str, expires_in: int) -> DownloadLink:
+    """A presigned GET of the recording's file (a signed URL served by the app on the local
+    backend), as an attachment named like the original file."""
     recording = get_recording(user, recording_id)
     if recording.status not in STORED_STATUSES:
         raise BadRequest("Recording is not available for download", "not_downloadable")
     filename = recording.original_filename or recording.filename
     url = get_storage().presigned_download(recording.storage_key, expires_in=expires_in,
                                            filename=filename, content_type=recording.mime_type)
-    return url, filename
+    return DownloadLink(url, expires_in, filename)
 
 
-def delete_recording(user: User, recording_id: str) -> None:
+def delete_recording(user: User, recording_id: str) -> Recording:
     """Soft delete: the row and the file stay until ``flask recordings purge``."""
     with _locked(user, recording_id, include_deleted=True) as recording:
         if recording.is_deleted:
@@ -181,16 +188,20 @@ def delete_recording(user: User, recording_id: str) -> None:
         recording.deleted_at = utcnow()
         recording.deleted_by_user_id = user.id
         set_status(recording, "deleted", user)
+    return recording
 
 
-def purge_deleted(older_than_days: float) -> list[Recording]:
+def purge_deleted(older_than_days: float, *, dry_run: bool = False) -> list[Recording]:
     """Remove from storage, for good, the files of recordings soft-deleted more than
-    ``older_than_days`` ago; their rows stay (with ``purged_at``) as the audit trail."""
+    ``older_than_days`` ago (with ``dry_run``: only list them); their rows stay (with
+    ``purged_at``) as the audit trail."""
     cutoff = utcnow() - timedelta(days=older_than_days)
     due = db.session.scalars(
         db.select(Recording.id).filter(Recording.purged_at.is_(None),
                                        Recording.deleted_at <= cutoff)
         .order_by(Recording.deleted_at)).all()
+    if dry_run:
+        return [db.session.get(Recording, recording_id) for recording_id in due]
     storage = get_storage()
     purged = []
     for recording_id in due:

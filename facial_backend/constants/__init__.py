@@ -1,0 +1,1 @@
+"""Constants that schemas and services both need, one module per client family."""
