@@ -223,3 +223,20 @@ def test_segment_audio_is_the_same_however_the_json_encodes_it(client, app, enco
     response = client.post("/api/session/segment", data=raw, content_type="application/json")
     assert response.status_code == 200, response.json
     assert stored(app, "recordings/s9/c9_1.m4a") == audio
+
+
+def test_two_evaluators_never_share_a_segment_file(client, app, m4a_audio):
+    """Same sessionId/clientId/imageIndex from two evaluators: two records, two files, each
+    evaluator's audio read back as sent (the first keeps the usual name)."""
+    for evaluator, audio in (("evaluator1", m4a_audio[0]), ("evaluator2", m4a_audio[1]),
+                             ("evaluator1", m4a_audio[2])):
+        assert post_segment(client, sessionId="sess_shared", evaluatorId=evaluator, clientId="client1",
+                            imageIndex=4, audioBase64=b64(audio)).status_code == 200
+    with app.app_context():
+        rows = db.session.scalars(db.select(LiveSegment).filter_by(session_id="sess_shared")
+                                  .order_by(LiveSegment.evaluator_id)).all()
+        keys = {row.evaluator_id: row.audio_key for row in rows}
+    assert keys == {"evaluator1": "recordings/sess_shared/client1_4.m4a",
+                    "evaluator2": "recordings/sess_shared/evaluators/evaluator2/client1_4.m4a"}
+    assert stored(app, keys["evaluator1"]) == m4a_audio[2]
+    assert stored(app, keys["evaluator2"]) == m4a_audio[1]

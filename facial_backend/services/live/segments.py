@@ -1,6 +1,8 @@
-"""Audio segments of live sessions (seed 000 sections 3-4): one record per
-(sessionId, evaluatorId, clientId, imageIndex), the audio in storage under
-``recordings/{sessionId}/{clientId}_{imageIndex}.m4a``.
+"""Audio segments of live sessions: one record per (sessionId, evaluatorId, clientId,
+imageIndex), the audio in storage under ``recordings/{sessionId}/{clientId}_{imageIndex}.m4a``,
+or, when another evaluator's record already holds that name, under
+``recordings/{sessionId}/evaluators/{evaluatorId}/{clientId}_{imageIndex}.m4a``: two records
+never share a stored object.
 """
 
 from __future__ import annotations
@@ -27,11 +29,25 @@ READER_ROLES = ("evaluator", "operator", "admin")
 
 
 def audio_key(session_id: str, evaluator_id: str, client_id: str, image_index: int) -> str:
-    """The seed's key when the session and client are known; otherwise one built from every
+    """The usual key when the session and client are known; otherwise one built from every
     part of the record's key, so records never share a file. Parts are validated safe ids."""
     if session_id and client_id:
         return f"recordings/{session_id}/{client_id}_{image_index}.m4a"
     return f"recordings/_unassigned/{evaluator_id or '_'}_{client_id or '_'}_{image_index}.m4a"
+
+
+def _key_for(parts: tuple[str, str, str, int]) -> str:
+    """The record's own key if it has one; the usual key unless another record holds it; else
+    a key under the evaluator's own folder (no usual key ends in ``/evaluators``)."""
+    session_id, evaluator_id, client_id, index = parts
+    existing = _find(*parts)
+    if existing is not None and existing.audio_key:
+        return existing.audio_key
+    key = audio_key(*parts)
+    holder = db.session.scalar(db.select(LiveSegment.id).filter_by(audio_key=key).limit(1))
+    if holder is None or not (session_id and client_id):
+        return key
+    return f"recordings/{session_id}/evaluators/{evaluator_id or '_'}/{client_id}_{index}.m4a"
 
 
 def decode_audio(text: str | bytes | None) -> bytes | None:
@@ -85,8 +101,9 @@ def save_segment(data: dict[str, Any], user: User | None = None) -> LiveSegment:
     audio = decode_audio(data["audioBase64"])
     blocking_work.pause()
     key = None
+    parts = (session_id, evaluator_id, client_id, index)
     if audio is not None:
-        key = audio_key(session_id, evaluator_id, client_id, index)
+        key = _key_for(parts)
         storage = get_storage()
         # Atomic: readers see the old or the new file. A local write and its fsync block, so
         # they go to a thread; S3's network I/O already cooperates with the event loop.
@@ -94,7 +111,6 @@ def save_segment(data: dict[str, Any], user: User | None = None) -> LiveSegment:
             blocking_work.run(storage.put_bytes, key, audio, AUDIO_TYPE)
         else:
             storage.put_bytes(key, audio, AUDIO_TYPE)
-    parts = (session_id, evaluator_id, client_id, index)
     try:
         return _upsert(parts, data["signedUrl"], key, audio)
     except IntegrityError:  # a concurrent first copy won the insert: update that one
@@ -145,17 +161,3 @@ def get_segment(user: User, segment_id: str) -> LiveSegment:
         raise NotFound("Segment not found", "segment_not_found")
     return segment
 
-
-def to_json(segment: LiveSegment) -> dict[str, Any]:
-    """The origin's listing entry (epoch milliseconds), plus size, type, update time and transcript."""
-    return {"id": segment.id, "sessionId": segment.session_id or None,
-            "evaluatorId": segment.evaluator_id or None, "clientId": segment.client_id or None,
-            "imageIndex": segment.image_index, "signedUrl": segment.signed_url,
-            "hasAudio": segment.audio_key is not None, "audioSize": segment.audio_size,
-            "contentType": segment.content_type,
-            "transcriptStatus": segment.transcript_status, "transcript": segment.transcript_text,
-            "receivedAt": _ms(segment.received_at), "updatedAt": _ms(segment.updated_at)}
-
-
-def _ms(value) -> int:
-    return int(value.timestamp() * 1000)
