@@ -13,6 +13,7 @@ from blueprints.testbed import sessions as testbed_sessions
 from blueprints.testbed import stt as testbed_stt
 from blueprints.testbed import stt_upload as testbed_stt_upload
 from blueprints.testbed import telemetry as testbed_telemetry
+from blueprints.tus import routes as tus
 
 BLUEPRINTS = (
     health.bp,
@@ -27,6 +28,7 @@ BLUEPRINTS = (
     live_http.bp,
     recordings.bp,
     storage_links.bp,
+    tus.bp,
 )
 
 

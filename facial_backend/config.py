@@ -159,6 +159,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("UPLOAD_FSYNC", parse_bool, "true",
             "Write every acknowledged chunk straight to the device and fsync it (survives power "
             "loss, not only a process crash)."),
+    Setting("TUS_MAX_SIZE", parse_positive(parse_bytes), "2GiB",
+            "Largest video uploaded over tus (/files/); recordings keep RECORDING_MAX_BYTES."),
     # Live sessions (seeds 000/002)
     Setting("SEGMENT_MAX_BYTES", parse_positive(parse_bytes), "15MB", "Largest segment JSON body."),
     Setting("PRESENCE_TTL", parse_positive(parse_seconds), "35s", "How long an HTTP presence lasts."),

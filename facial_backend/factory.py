@@ -27,6 +27,7 @@ from facial_backend.config import SETTINGS, ensure_secret_key, load_settings
 from facial_backend.errors import register_error_handlers
 from facial_backend.extensions import db, migrate
 from facial_backend.logs import configure_logging
+from facial_backend.services.tus import protocol as tus_protocol
 from facial_backend.rest import create_api
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
@@ -97,7 +98,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     origins = list(app.config["CORS_ORIGINS"])
     CORS(app, origins="*" if origins == ["*"] else origins,
-         expose_headers=["X-Request-ID", "Content-Range", "Accept-Ranges"])
+         expose_headers=["X-Request-ID", "Content-Range", "Accept-Ranges", *tus_protocol.EXPOSED_HEADERS])
     app.extensions["storage"] = storage.create_storage({
         "STORAGE_BACKEND": app.config["STORAGE_BACKEND"],
         "LOCAL_STORAGE_ROOT": app.config["LOCAL_STORAGE_ROOT"],

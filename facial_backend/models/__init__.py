@@ -6,11 +6,12 @@ from facial_backend.models.recordings import Recording, RecordingStatusChange
 from facial_backend.models.sessions import StudySession
 from facial_backend.models.stt_jobs import SttJob
 from facial_backend.models.testbed import Note, SttTask, TelemetryChannel, TelemetryPoint
+from facial_backend.models.tus import TusUpload
 from facial_backend.models.uploads import Video, VideoChunk
 from facial_backend.models.users import User
 
 __all__ = [
     "AuditEvent", "LiveConnection", "LiveMember", "LivePresence", "LiveSegment", "Note", "Recording",
     "RecordingStatusChange", "SttJob", "SttTask", "StudySession", "TelemetryChannel",
-    "TelemetryPoint", "User", "Video", "VideoChunk",
+    "TelemetryPoint", "TusUpload", "User", "Video", "VideoChunk",
 ]
