@@ -1,4 +1,4 @@
-"""Requests and answers of the evaluator/client apps (seeds 000/002, ORIGINS A.1/A.2)."""
+"""Requests and answers of the evaluator/client apps (HTTP routes and Socket.IO events)."""
 
 from marshmallow import fields, validate
 
@@ -10,7 +10,7 @@ MAX_URL = 8192
 
 
 class SegmentSchema(BaseSchema):
-    """``POST /api/session/segment`` (seed 000 section 3)."""
+    """``POST /api/session/segment``: the audio of one image, as base64 or a signed URL."""
 
     sessionId = SafeId(load_default=None, allow_none=True)
     evaluatorId = SafeId(load_default=None, allow_none=True)
@@ -20,9 +20,25 @@ class SegmentSchema(BaseSchema):
     audioBase64 = fields.String(load_default=None, allow_none=True)
 
 
+class EpochMillis(fields.DateTime):
+    """Dumps a datetime as whole milliseconds since the epoch."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else int(value.timestamp() * 1000)
+
+
+class EmptyAsNull(fields.String):
+    """Dumps an empty string as ``null`` (ids a record may lack are stored as "")."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value or None
+
+
 class SegmentSavedSchema(BaseSchema):
-    ok = fields.Boolean()
-    segmentId = fields.String()
+    """Dumps the stored segment."""
+
+    ok = fields.Constant(True, dump_only=True, required=True, metadata={"type": "boolean"})
+    segmentId = fields.String(attribute="id", dump_only=True, required=True)
 
 
 class SegmentQuerySchema(BaseSchema):
@@ -31,21 +47,34 @@ class SegmentQuerySchema(BaseSchema):
 
 
 class SegmentInfoSchema(BaseSchema):
-    id = fields.String()
-    sessionId = fields.String(allow_none=True)
-    evaluatorId = fields.String(allow_none=True)
-    clientId = fields.String(allow_none=True)
-    imageIndex = fields.Integer()
-    signedUrl = fields.String(allow_none=True)
-    hasAudio = fields.Boolean()
-    audioSize = fields.Integer(allow_none=True)
-    contentType = fields.String(allow_none=True)
-    receivedAt = fields.Integer(metadata={"description": "epoch milliseconds"})
-    updatedAt = fields.Integer(metadata={"description": "epoch milliseconds"})
+    """A stored segment as the apps list it, plus size, type, update time and transcript."""
+
+    id = fields.String(dump_only=True, required=True)
+    sessionId = EmptyAsNull(attribute="session_id", dump_only=True, required=True, allow_none=True)
+    evaluatorId = EmptyAsNull(attribute="evaluator_id", dump_only=True, required=True, allow_none=True)
+    clientId = EmptyAsNull(attribute="client_id", dump_only=True, required=True, allow_none=True)
+    imageIndex = fields.Integer(attribute="image_index", dump_only=True, required=True)
+    signedUrl = fields.String(attribute="signed_url", dump_only=True, required=True, allow_none=True)
+    hasAudio = fields.Function(lambda segment: segment.audio_key is not None, dump_only=True,
+                               required=True, metadata={"type": "boolean"})
+    audioSize = fields.Integer(attribute="audio_size", dump_only=True, required=True, allow_none=True)
+    contentType = fields.String(attribute="content_type", dump_only=True, required=True,
+                                allow_none=True)
+    transcriptStatus = fields.String(attribute="transcript_status", dump_only=True, required=True,
+                                     allow_none=True, metadata={
+                                         "description": "queued, processing, done, failed or skipped"})
+    transcript = fields.String(attribute="transcript_text", dump_only=True, required=True,
+                               allow_none=True)
+    receivedAt = EpochMillis(attribute="received_at", dump_only=True, required=True,
+                             metadata={"type": "integer", "format": "int64",
+                                       "description": "epoch milliseconds"})
+    updatedAt = EpochMillis(attribute="updated_at", dump_only=True, required=True,
+                            metadata={"type": "integer", "format": "int64",
+                                      "description": "epoch milliseconds"})
 
 
 class SegmentListSchema(BaseSchema):
-    segments = fields.List(fields.Nested(SegmentInfoSchema))
+    segments = fields.List(fields.Nested(SegmentInfoSchema), dump_only=True, required=True)
 
 
 class PresenceSchema(BaseSchema):
@@ -56,7 +85,7 @@ class PresenceSchema(BaseSchema):
 
 
 class OkSchema(BaseSchema):
-    ok = fields.Boolean()
+    ok = fields.Boolean(dump_only=True, required=True)
 
 
 class ClientsQuerySchema(BaseSchema):
@@ -64,17 +93,19 @@ class ClientsQuerySchema(BaseSchema):
 
 
 class ClientInfoSchema(BaseSchema):
-    id = fields.String()
-    name = fields.String()
-    online = fields.Boolean()
-    inSession = fields.Boolean()
+    """An online client (``presence.OnlineClient``)."""
+
+    id = fields.String(dump_only=True, required=True)
+    name = fields.String(dump_only=True, required=True)
+    online = fields.Constant(True, dump_only=True, required=True, metadata={"type": "boolean"})
+    inSession = fields.Boolean(attribute="in_session", dump_only=True, required=True)
 
 
 class ClientListSchema(BaseSchema):
-    clients = fields.List(fields.Nested(ClientInfoSchema))
+    clients = fields.List(fields.Nested(ClientInfoSchema), dump_only=True, required=True)
 
 
-# Socket.IO events (ORIGINS A.2)
+# Socket.IO events
 
 class RegisterEvent(BaseSchema):
     userId = SafeId(required=True)

@@ -1,9 +1,10 @@
-"""Who is online for the evaluator's client picker (ORIGINS A.1): clients registered over
+"""Who is online for the evaluator's client picker: clients registered over
 Socket.IO in any process, plus MQTT clients whose HTTP presence is fresher than PRESENCE_TTL.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
@@ -52,7 +53,14 @@ def online_client_ids(package: str | None = None) -> list[str]:
         query.group_by(LiveConnection.user_id).order_by(db.func.min(LiveConnection.connected_at))))
 
 
-def list_clients(package: str) -> list[dict]:
+@dataclass(frozen=True)
+class OnlineClient:
+    id: str
+    name: str
+    in_session: bool
+
+
+def list_clients(package: str) -> list[OnlineClient]:
     """Each online client once: sockets first (oldest first), then fresh HTTP presences."""
     ids = online_client_ids(package)
     cutoff = utcnow() - timedelta(seconds=current_app.config["PRESENCE_TTL"])
@@ -66,8 +74,7 @@ def list_clients(package: str) -> list[dict]:
     busy = set(db.session.scalars(
         db.select(LiveMember.user_id).filter(LiveMember.role == "client",
                                              LiveMember.user_id.in_(ids)))) if ids else set()
-    return [{"id": user_id, "name": names.get(user_id, user_id), "online": True,
-             "inSession": user_id in busy} for user_id in ids]
+    return [OnlineClient(user_id, names.get(user_id, user_id), user_id in busy) for user_id in ids]
 
 
 def add_connection(sid: str, user_id: str, role: str, package: str, worker: str) -> None:
