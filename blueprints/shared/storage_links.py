@@ -5,17 +5,31 @@ Both only exist on the local backend (404 on S3, whose own URLs are handed out i
 signature is the credential: no bearer token is needed.
 """
 
-from flask import Blueprint, Response, current_app, request, send_file
+from flask import Response, current_app, request, send_file
 
-from facial_backend.api import doc, max_body
 from facial_backend.errors import ApiError, NotFound
 from facial_backend.extensions import get_storage
+from facial_backend.rest import Blueprint, max_body
+from facial_backend.schemas import storage_links as schemas
 from facial_backend.services.recordings.presigned_post import ENVELOPE_BYTES, receive_presigned_post
 from storage import ExpiredSignature, InvalidKey, ObjectNotFound, SignatureError, verify_download
 from storage.content_types import guess_content_type
 
-bp = Blueprint("storage_links", __name__)
-TAGS = ["storage"]
+bp = Blueprint("storage_links", __name__, description="Presigned links of the local storage backend")
+
+_TEXT = {"type": "string"}
+_UPLOAD_FORM = {"type": "object", "required": ["key", "policy", "x-amz-signature", "file"], "properties": {
+    "key": {**_TEXT, "description": "The object key the presigned POST was made for."},
+    "Content-Type": {**_TEXT, "description": "The content type the policy allows."},
+    "policy": {**_TEXT, "description": "The base64 policy document of the presigned POST."},
+    "x-amz-algorithm": {**_TEXT, "description": "Signing algorithm, as S3 sends it."},
+    "x-amz-credential": {**_TEXT, "description": "Credential scope, as S3 sends it."},
+    "x-amz-date": {**_TEXT, "description": "Signing date, as S3 sends it."},
+    "x-amz-signature": {**_TEXT, "description": "The policy's signature."},
+    "file": {"type": "string", "format": "binary", "description": "The file, as the last part."}}}
+_UPLOAD_EXAMPLE = {"key": "recordings/alice/rec_1/video.mp4", "Content-Type": "video/mp4",
+                   "policy": "eyJleHBpcmF0aW9uIjogIi4uLiJ9", "x-amz-signature": "3f1c...",
+                   "file": "(binary)"}
 
 
 def _local_storage():
@@ -26,15 +40,18 @@ def _local_storage():
 
 
 @bp.post("/storage/upload")
-@doc("Presigned POST upload (local backend): the form a client would send to S3", tags=TAGS,
-     description="Form fields of the presigned upload, then the file part `file` last. Every "
-                 "policy condition is checked (signature, expiry, key, Content-Type, encryption "
-                 "field, size range); a refused upload stores nothing.",
-     responses={204: "Stored", 400: "Malformed multipart body or no file part",
-                403: "Refused by the policy", 404: "Not the local backend",
-                413: "Larger than any recording may be"})
 @max_body(lambda: current_app.config["RECORDING_MAX_BYTES"] + ENVELOPE_BYTES)
+@bp.doc(requestBody={"required": True, "content": {"multipart/form-data": {
+    "schema": _UPLOAD_FORM, "example": _UPLOAD_EXAMPLE}}},
+    responses={"204": {"description": "Stored"}})
+@bp.errors((400, "Malformed multipart body or no file part"), (403, "Refused by the policy"),
+           (404, "Not the local backend"), (413, "Larger than any recording may be"))
 def presigned_upload():
+    """Presigned POST upload (local backend): the form a client would send to S3
+
+    Form fields of the presigned upload, then the file part `file` last. Every policy condition
+    is checked (signature, expiry, key, Content-Type, encryption field, size range); a refused
+    upload stores nothing. The body is read as a stream, never whole."""
     storage = _local_storage()
     receive_presigned_post(storage, request.stream, request.headers.get("Content-Type"),
                            request.content_length, storage.signing_key)
@@ -42,15 +59,18 @@ def presigned_upload():
 
 
 @bp.get("/storage/objects/<path:key>")
-@doc("Signed, expiring download of a stored object (local backend), with Range support",
-     tags=TAGS, responses={200: "The object", 206: "Part of the object",
-                           403: "Bad or expired signature", 404: "No such object"})
-def signed_download(key: str):
+@bp.arguments(schemas.SignedDownloadQuerySchema, location="query")
+@bp.doc(responses={"200": {"description": "The object", "content": {
+    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+    "206": {"description": "Part of the object (Range)"}})
+@bp.errors((403, "Bad or expired signature"), (404, "No such object"))
+def signed_download(key: str, query):
+    """Signed, expiring download of a stored object (local backend), with Range support"""
     storage = _local_storage()
-    filename = request.args.get("filename") or None
-    content_type = request.args.get("content_type") or None
+    filename = query.get("filename") or None
+    content_type = query.get("content_type") or None
     try:
-        verify_download(key, request.args.get("expires"), request.args.get("signature"),
+        verify_download(key, query.get("expires"), query.get("signature"),
                         filename, content_type, storage.signing_key)
         path = storage.local_path(key)
     except ExpiredSignature:
