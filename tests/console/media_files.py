@@ -1,0 +1,23 @@
+"""Real media made with PyAV for the browser tests: a VP8 WebM video."""
+
+from __future__ import annotations
+
+import io
+
+import av
+import numpy as np
+
+
+def make_webm(seconds: float = 3.0, fps: int = 25) -> bytes:
+    """A small VP8 WebM whose frames change colour, ``seconds`` long."""
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format="webm") as container:
+        stream = container.add_stream("libvpx", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = 160, 120, "yuv420p"
+        for index in range(int(seconds * fps)):
+            image = np.full((120, 160, 3), (index * 3) % 256, dtype=np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return buffer.getvalue()
