@@ -1,4 +1,5 @@
-"""Signing in and out of the console with a user of the database."""
+"""Signing in and out of the console with a user of the database; repeated failures are
+throttled like the API's sign-ins (same counts per account and address)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from facial_backend.api import doc
 from facial_backend.console import signed_in
 from facial_backend.console.blueprint import bp
 from facial_backend.console.forms import SignInForm
+from facial_backend.errors import ApiError
 from facial_backend.services.console.access import CONSOLE_ROLES
+from facial_backend.services.shared.sign_in_throttle import throttle
 from facial_backend.services.shared.users import authenticate
 
 TAGS = ["console (HTML pages)"]
@@ -22,20 +25,29 @@ def sign_in():
     if g.console_user is not None:
         return redirect(url_for("console.sessions"))
     form = SignInForm()
-    error = None
-    status = 200
     if form.validate_on_submit():
-        user = authenticate(form.username.data, form.password.data)
-        if user is not None and user.role in CONSOLE_ROLES:
-            signed_in.start(user)
-            return redirect(_safe_next(request.args.get("next")))
-        error = ("This account has no access to the console." if user is not None
-                 else "The username or password is wrong, or the account is disabled.")
-        status = 401 if user is None else 403
-    elif form.is_submitted():
-        status = 422
+        username, address = form.username.data, request.remote_addr
+        guard = throttle()
+        try:
+            guard.check(username, address)
+        except ApiError as refused:
+            return _form_page(form, refused.message, 429, refused.headers)
+        user = authenticate(username, form.password.data)
+        if user is None:
+            guard.failed(username, address)
+            return _form_page(form, "The username or password is wrong, or the account is disabled.", 401)
+        guard.succeeded(username, address)
+        if user.role not in CONSOLE_ROLES:
+            return _form_page(form, "This account has no access to the console.", 403)
+        signed_in.start(user)
+        return redirect(_safe_next(request.args.get("next")))
+    return _form_page(form, None, 422 if form.is_submitted() else 200)
+
+
+def _form_page(form: SignInForm, error: str | None, status: int, headers: dict | None = None):
     notice = NOTICES.get(request.args.get("notice", ""))
-    return render_template("console/sign_in.html", form=form, error=error, notice=notice), status
+    page = render_template("console/sign_in.html", form=form, error=error, notice=notice)
+    return page, status, headers or {}
 
 
 @bp.post("/sign-out")

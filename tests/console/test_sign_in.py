@@ -92,3 +92,14 @@ def test_pages_are_not_cached_or_framed(client, people, sign_in):
         assert css.status_code == 200 and css.mimetype == "text/css"
     with client.get("/console/static/console/vendor/uplot/LICENSE") as licence:
         assert licence.status_code == 200 and b"MIT" in licence.data
+
+
+def test_repeated_failures_are_throttled(client, people, app):
+    token = csrf_token(client.get("/console/sign-in").text)
+    for _ in range(app.config["SIGN_IN_MAX_FAILURES"]):
+        assert client.post("/console/sign-in", data={"username": "operator1", "password": "wrong-one",
+                                                     "csrf_token": token}).status_code == 401
+    refused = client.post("/console/sign-in", data={"username": "operator1", "password": seed.PASSWORD,
+                                                    "csrf_token": token})
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert "Too many failed sign-ins" in refused.text
