@@ -5,6 +5,9 @@ from flask import Flask
 from facial_backend.rest import RestApi
 
 from blueprints.live import http as live_http
+from blueprints.recording_app import client_logs as recording_app_client_logs
+from blueprints.recording_app import frontend as recording_app_frontend
+from blueprints.recording_app import operations as recording_app_operations
 from blueprints.recording_app import routes as recording_app
 from blueprints.recordings import routes as recordings
 from blueprints.shared import auth, docs, health, storage_links
@@ -20,6 +23,8 @@ BLUEPRINTS = (
     docs.bp,
     auth.bp,
     recording_app.bp,
+    recording_app_client_logs.bp,
+    recording_app_operations.bp,
     testbed_sessions.bp,
     testbed_notes.bp,
     testbed_telemetry.bp,
@@ -29,6 +34,7 @@ BLUEPRINTS = (
     recordings.bp,
     storage_links.bp,
     tus.bp,
+    recording_app_frontend.bp,
 )
 
 

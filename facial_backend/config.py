@@ -100,6 +100,20 @@ def parse_url(*schemes: str) -> Callable[[str], str]:
     return url
 
 
+def parse_rate_limits(raw: str) -> str:
+    """Flask-Limiter's notation: ``20/second;600/minute``."""
+    from limits import parse_many
+    parse_many(raw)
+    return raw.strip()
+
+
+def parse_folder(raw: str) -> str:
+    path = Path(raw).expanduser().resolve()
+    if not path.is_dir():
+        raise ValueError("expected an existing folder")
+    return str(path)
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -159,6 +173,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("UPLOAD_FSYNC", parse_bool, "true",
             "Write every acknowledged chunk straight to the device and fsync it (survives power "
             "loss, not only a process crash)."),
+    Setting("CLIENT_LOG_RATE_LIMIT", parse_rate_limits, "20/second;600/minute",
+            "Client log lines (POST /api/log/client) one client address may send; counted in "
+            "Redis when REDIS_URL is set, else per process."),
+    Setting("FRONTEND_DIR", parse_folder, None,
+            "Folder of a web frontend (index.html, js/, css/) served at /; unset, / answers the "
+            "service's information as JSON."),
+    Setting("FRONTEND_MAX_AGE", parse_seconds, "1h",
+            "How long browsers may cache the frontend's files (index.html is always revalidated)."),
     Setting("TUS_MAX_SIZE", parse_positive(parse_bytes), "2GiB",
             "Largest video uploaded over tus (/files/); recordings keep RECORDING_MAX_BYTES."),
     # Live sessions (seeds 000/002)

@@ -1,8 +1,8 @@
 """Health and readiness: one /health body that satisfies every origin's client."""
 
-from blueprints.recording_app import frontend
 from flask import current_app
 
+from blueprints.recording_app import frontend
 from facial_backend import __version__, open_mode
 from facial_backend.rest import Blueprint
 from facial_backend.schemas import meta as schemas
@@ -16,7 +16,11 @@ SERVICE_NAME = "facial-data-collection-backend"
 @bp.get("/")
 @bp.response(200, schemas.RootSchema)
 def index():
-    """Service information (the testbed origin's root document)"""
+    """Service information (the testbed origin's root document)
+
+    With FRONTEND_DIR set, the web frontend's index.html instead."""
+    if frontend.enabled():
+        return frontend.send_index()
     return {"status": "running", "service": SERVICE_NAME, "version": __version__, "docs": "/docs"}
 
 

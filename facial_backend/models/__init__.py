@@ -1,6 +1,7 @@
 """Every model module, imported so the metadata (and alembic) sees all tables."""
 
 from facial_backend.models.audit import AuditEvent
+from facial_backend.models.client_logs import ClientLog
 from facial_backend.models.live import LiveConnection, LiveMember, LivePresence, LiveSegment
 from facial_backend.models.recordings import Recording, RecordingStatusChange
 from facial_backend.models.sessions import StudySession
@@ -11,7 +12,7 @@ from facial_backend.models.uploads import Video, VideoChunk
 from facial_backend.models.users import User
 
 __all__ = [
-    "AuditEvent", "LiveConnection", "LiveMember", "LivePresence", "LiveSegment", "Note", "Recording",
+    "AuditEvent", "ClientLog", "LiveConnection", "LiveMember", "LivePresence", "LiveSegment", "Note", "Recording",
     "RecordingStatusChange", "SttJob", "SttTask", "StudySession", "TelemetryChannel",
     "TelemetryPoint", "TusUpload", "User", "Video", "VideoChunk",
 ]
