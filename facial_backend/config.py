@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from dotenv import dotenv_values
 
 
 class ConfigError(ValueError):
@@ -124,6 +126,9 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     # Core
+    Setting("ENV_FILE", parse_list, ".env",
+            "Files of settings read at start-up by every entry point (comma-separated, the first to "
+            "set a variable wins); variables already in the environment win over them."),
     Setting("DATA_DIR", str, "data", "Folder for the SQLite file, local storage and upload staging."),
     Setting("SECRET_KEY", str, None,
             "Signs tokens and local presigned URLs. Default: random, kept in DATA_DIR/.secret_key."),
@@ -221,6 +226,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("STT_LEASE", parse_positive(parse_seconds), "10m",
             "A job whose worker has not finished within this time is taken again."),
 )
+
+
+def read_env_files(environ: MutableMapping[str, str]) -> list[str]:
+    """Add the variables of the files ENV_FILE names (``.env`` by default; missing files are
+    skipped) to ``environ`` without replacing any that is set; return the files read."""
+    read = []
+    for name in parse_list(environ.get("ENV_FILE") or ".env"):
+        path = Path(name)
+        if not path.is_file():
+            continue
+        for key, value in dotenv_values(path).items():
+            if value is not None:
+                environ.setdefault(key, value)
+        read.append(str(path))
+    return read
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from facial_backend import (
     stt,
     url_converters,
 )
-from facial_backend.config import SETTINGS, ensure_secret_key, load_settings
+from facial_backend.config import SETTINGS, ensure_secret_key, load_settings, read_env_files
 from facial_backend.errors import register_error_handlers
 from facial_backend.extensions import db, migrate
 from facial_backend.logs import configure_logging
@@ -35,9 +35,11 @@ _SETTING_NAMES = {setting.name for setting in SETTINGS}
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app. ``config`` overrides environment variables (same names, same text form);
-    other keys (``TESTING``...) go to ``app.config`` as they are."""
+    """Build the app. The files ENV_FILE names (``.env``) fill in unset environment variables;
+    ``config`` overrides both (same names, same text form); other keys (``TESTING``...) go to
+    ``app.config`` as they are."""
     config = dict(config or {})
+    read_env_files(os.environ)
     environ = dict(os.environ)
     environ.update({k: str(v) for k, v in config.items() if k in _SETTING_NAMES and v is not None})
     for name in (k for k, v in config.items() if k in _SETTING_NAMES and v is None):

@@ -1,13 +1,24 @@
 """Settings: parsed once, validated, and a bad value stops start-up naming the variable."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import jwt
 import pytest
+import requests
 
 from facial_backend import create_app
-from facial_backend.config import SETTINGS, ConfigError, load_settings, parse_bytes, parse_seconds
+from facial_backend.config import (
+    SETTINGS,
+    ConfigError,
+    load_settings,
+    parse_bytes,
+    parse_seconds,
+    read_env_files,
+)
+from tests.live_server import LiveServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,3 +95,42 @@ def test_every_setting_is_documented():
     for setting in SETTINGS:
         assert f"\n{setting.name}=" in example, setting.name
         assert f"`{setting.name}`" in readme, setting.name
+
+
+def test_env_files_fill_in_only_what_is_unset(tmp_path):
+    first, second = tmp_path / "first.env", tmp_path / "second.env"
+    first.write_text("LOG_LEVEL=debug\nJWT_EXPIRES=1h\n")
+    second.write_text("LOG_LEVEL=error\nUPLOAD_TTL=2h\nJWT_EXPIRES=2h\n")
+    environ = {"ENV_FILE": f"{first},{tmp_path / 'missing.env'},{second}", "JWT_EXPIRES": "5m"}
+    assert read_env_files(environ) == [str(first), str(second)]
+    assert (environ["LOG_LEVEL"], environ["JWT_EXPIRES"], environ["UPLOAD_TTL"]) == ("debug", "5m", "2h")
+
+
+def test_server_and_cli_read_the_same_env_file(tmp_path):
+    """gunicorn and the flask CLI both take DATA_DIR and SECRET_KEY from the file; the
+    environment's AUTH_REQUIRED=false wins over the file's true in both."""
+    secret = "dotenv-secret-that-is-long-enough-for-hs256"
+    env_file = tmp_path / "settings.env"
+    env_file.write_text(f"DATA_DIR={tmp_path / 'data'}\nSECRET_KEY={secret}\nAUTH_REQUIRED=true\n"
+                        "LOG_LEVEL=warning\n")
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "ENV_FILE": str(env_file),
+           "AUTH_REQUIRED": "false"}
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    for args in (["db", "upgrade", "heads"], ["users", "seed-demo"],
+                 ["users", "create", "ana", "--role", "operator", "--password", "pw-secret-1"]):
+        result = subprocess.run(flask + args, cwd=ROOT, env=env, capture_output=True, text=True,
+                                timeout=120)
+        assert result.returncode == 0, result.stderr
+    server = LiveServer(env, tmp_path / "gunicorn.log")
+    try:
+        server.wait_ready()
+        token = requests.post(server.base_url + "/api/v1/auth/token", timeout=30,
+                              data={"username": "ana", "password": "pw-secret-1"})
+        assert token.status_code == 200, token.text
+        claims = jwt.decode(token.json()["access_token"], secret, algorithms=["HS256"])
+        assert claims["sub"] == "ana"
+        open_route = requests.post(server.base_url + "/api/session/create", json={}, timeout=30)
+        assert open_route.status_code == 201, open_route.text
+    finally:
+        server.stop()
+    assert (tmp_path / "data" / ".db" / "service.db").is_file()

@@ -2,8 +2,11 @@
 
 from flask import Flask
 
+from facial_backend.cli.progress import use_human_logs_on_terminal
+
 
 def register_commands(app: Flask) -> None:
+    use_human_logs_on_terminal()
     from facial_backend.cli.audit import audit_cli
     from facial_backend.cli.recordings import recordings_cli
     from facial_backend.cli.stt import stt_cli

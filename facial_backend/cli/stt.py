@@ -11,10 +11,12 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from facial_backend.cli.progress import SecondsProgress, on_terminal, spinner
 from facial_backend.extensions import db, get_storage
 from facial_backend.ids import new_id
 from facial_backend.models.stt_jobs import SttJob
 from facial_backend.stt import jobs as stt_jobs
+from facial_backend.stt.audio import probe_duration
 from facial_backend.stt.engines import create_engine
 from facial_backend.stt.errors import ModelError, SttError
 from facial_backend.stt.sources import FILE_KIND
@@ -44,8 +46,12 @@ def worker(once: bool, max_jobs: int | None, idle_exit: bool, poll_interval: flo
     stops after the current job on SIGTERM."""
     started = time.perf_counter()
     engine = _engine()
-    click.echo(json.dumps({"event": "stt_worker_ready", "engine": engine.name,
-                           "load_seconds": round(time.perf_counter() - started, 3)}), err=True)
+    load_seconds = round(time.perf_counter() - started, 3)
+    if on_terminal():
+        click.echo(f"stt worker ready: {engine.describe()}", err=True)
+    else:
+        click.echo(json.dumps({"event": "stt_worker_ready", "engine": engine.name,
+                               "load_seconds": load_seconds, "detail": engine.describe()}), err=True)
     runner = Worker(engine)
     with runner.stop_on_signals():
         runner.run(WorkerOptions(once=once, max_jobs=max_jobs, idle_exit=idle_exit,
@@ -58,11 +64,13 @@ def worker(once: bool, max_jobs: int | None, idle_exit: bool, poll_interval: flo
               default=None, help="Default: STT_ENGINE.")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole result as JSON.")
 def transcribe(file: Path, engine_name: str | None, as_json: bool) -> None:
-    """Transcribe FILE now, in this process (no job), and print the text."""
+    """Transcribe FILE now, in this process (no job), and print the text; progress goes to
+    stderr (a bar through the audio's length on a terminal, lines when piped)."""
     engine = _engine(engine_name)
+    data = file.read_bytes()
     content_type = mimetypes.guess_type(file.name)[0]
     try:
-        result = engine.transcribe(file.read_bytes(), filename=file.name, content_type=content_type)
+        result = _transcribe_with_progress(engine, data, file.name, content_type)
     except SttError as exc:
         raise click.ClickException(f"{type(exc).__name__}: {exc}") from None
     if as_json:
@@ -74,10 +82,29 @@ def transcribe(file: Path, engine_name: str | None, as_json: bool) -> None:
         click.echo(result.text)
 
 
+def _transcribe_with_progress(engine, data: bytes, filename: str, content_type: str | None):
+    label = f"transcribing {filename}"
+    duration = probe_duration(data)
+    if not duration:
+        with spinner(label):
+            return engine.transcribe(data, filename=filename, content_type=content_type)
+    with SecondsProgress(label, duration) as progress:
+        result = engine.transcribe(data, filename=filename, content_type=content_type,
+                                   on_segment=lambda segment: progress.advance_to(segment.end))
+        progress.advance_to(duration)
+    return result
+
+
 @stt_cli.command("enqueue")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def enqueue(file: Path) -> None:
-    """Store FILE and queue a job of kind ``file`` for the workers; print the job id."""
+    """Store FILE and queue a job of kind ``file`` for the workers; print the job id. Refused
+    when no engine would run it (STT_ENGINE=none, or local without its packages)."""
+    if not stt_jobs.transcription_enabled():
+        raise click.ClickException(
+            f"transcription is off here (STT_ENGINE={current_app.config['STT_ENGINE']}, running as "
+            "none): nothing would take the job. Set STT_ENGINE=local (`make install-stt`) or "
+            "STT_ENGINE=http with STT_HTTP_URL, then enqueue again")
     file_id = new_id()
     key = f"stt/files/{file_id}{file.suffix.lower()}"
     content_type = mimetypes.guess_type(file.name)[0]

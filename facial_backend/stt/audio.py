@@ -32,3 +32,22 @@ def decode_audio(data: bytes):
     if not pieces:
         return np.zeros(0, dtype=np.float32)
     return np.concatenate(pieces).astype(np.float32, copy=False)
+
+
+def probe_duration(data: bytes) -> float | None:
+    """The audio's length in seconds from its container, or None (unknown, undecodable, or
+    PyAV not installed)."""
+    try:
+        import av
+    except ImportError:
+        return None
+    try:
+        with av.open(io.BytesIO(data), mode="r") as container:
+            if container.duration is not None:
+                return container.duration / av.time_base
+            stream = container.streams.audio[0] if container.streams.audio else None
+            if stream is not None and stream.duration is not None and stream.time_base:
+                return float(stream.duration * stream.time_base)
+    except (av.FFmpegError, IndexError):
+        return None
+    return None

