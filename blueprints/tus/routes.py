@@ -61,11 +61,23 @@ def _state_headers(upload: TusUpload, response: Response) -> Response:
     return response
 
 
+_CAPABILITIES = {204: {"description": "Tus-Version, Tus-Extension, Tus-Max-Size, Tus-Checksum-Algorithm"}}
+
+
 @bp.route("/", methods=["OPTIONS"])
-@bp.route("/<upload_id>", methods=["OPTIONS"], endpoint="capabilities_of_upload")
-@bp.doc(operationId="tusCapabilities", summary="What this tus server supports",
-        responses={204: {"description": "Tus-Version, Tus-Extension, Tus-Max-Size, Tus-Checksum-Algorithm"}})
-def capabilities(upload_id: str | None = None):
+@bp.doc(operationId="tusCapabilities", summary="What this tus server supports", responses=_CAPABILITIES)
+def capabilities():
+    return _capabilities()
+
+
+@bp.route("/<upload_id>", methods=["OPTIONS"])
+@bp.doc(operationId="tusCapabilitiesOfUpload", summary="What this tus server supports (any upload's URL)",
+        parameters=[_ID], responses=_CAPABILITIES)
+def capabilities_of_upload(upload_id):
+    return _capabilities()
+
+
+def _capabilities() -> Response:
     response = Response(status=204)
     response.headers.update({
         "Tus-Version": protocol.VERSION,
