@@ -100,6 +100,23 @@ class AtomicFile:
             self.discard()
 
 
+def link_into_place(source: Path, path: Path) -> bool:
+    """Durably give ``source`` (same file system) the name ``path`` unless ``path`` exists; then
+    remove ``source``. False, and nothing changed but ``source`` removed, if ``path`` existed."""
+    with _as_storage_error("move a file to", path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(source, "rb") as file:
+            os.fsync(file.fileno())
+        try:
+            os.link(source, path)
+        except FileExistsError:
+            return False
+        finally:
+            os.unlink(source)
+        fsync_dir(path.parent)
+        return True
+
+
 def move_into_place(source: Path, path: Path) -> None:
     """Durably rename ``source`` (on the same file system) to ``path``."""
     with _as_storage_error("move a file to", path):

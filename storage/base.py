@@ -32,6 +32,10 @@ class ObjectNotFound(StorageError):
     """No object is stored under the key."""
 
 
+class ObjectExists(StorageError):
+    """An object is already stored under the key and the call may not replace it."""
+
+
 class InvalidKey(StorageError, ValueError):
     """The key breaks the key rules (see ``validate_key``) or leads outside the store."""
 

@@ -11,11 +11,12 @@ from typing import BinaryIO
 from urllib.parse import quote, urlencode
 
 from storage import signing
-from storage.atomicfile import AtomicFile, move_into_place
+from storage.atomicfile import AtomicFile, link_into_place, move_into_place
 from storage.base import (
     CHUNK_SIZE,
     ByteChunks,
     InvalidKey,
+    ObjectExists,
     ObjectInfo,
     ObjectNotFound,
     PresignedUpload,
@@ -91,6 +92,14 @@ class LocalStorage(Storage):
                 file.write(piece)
         if move:
             os.unlink(path)
+        return self._info(key, target.stat())
+
+    def put_file_once(self, key: str, path: Path, content_type: str | None = None) -> ObjectInfo:
+        """Move ``path`` (a file under this store's root) in as ``key`` unless an object is
+        already stored there: ObjectExists then, and the stored one stays as it was."""
+        target = self._path(key)
+        if not link_into_place(Path(path), target):
+            raise ObjectExists(f"an object is already stored as {key!r}")
         return self._info(key, target.stat())
 
     def put_stream(

@@ -39,6 +39,8 @@ class Recording(db.Model):
     storage_bucket: Mapped[str] = mapped_column(String(100), nullable=False)
     storage_key: Mapped[str] = mapped_column(String(1024), nullable=False, unique=True)
     recording_metadata = mapped_column(JSON)
+    # The object's ETag when the upload was completed: a later replacement is detected by it.
+    storage_etag: Mapped[str | None] = mapped_column(String(128))
 
     # Filled by the transcription worker (issue 6).
     transcript_text: Mapped[str | None] = mapped_column(Text)

@@ -22,7 +22,7 @@ from werkzeug.sansio.multipart import Data, Epilogue, Event, Field, File, Multip
 
 from facial_backend import blocking_work
 from facial_backend.errors import ApiError, BadRequest
-from storage import ExpiredSignature, LocalStorage, ObjectInfo, SignatureError, UploadPolicy
+from storage import ExpiredSignature, LocalStorage, ObjectExists, ObjectInfo, SignatureError, UploadPolicy
 from storage.atomicfile import write_out
 
 READ_SIZE = 256 * 1024
@@ -35,6 +35,7 @@ _SIGNING_FIELDS = {"policy", "x-amz-signature", "x-amz-algorithm", "x-amz-creden
                    "x-amz-date", "x-amz-security-token"}
 INCOMING_FOLDER = ".incoming"
 """Temporary files of uploads in progress, in the storage folder (never a valid key)."""
+TEMP_PREFIX = "upload-"
 
 
 def refused(code: str, message: str) -> ApiError:
@@ -133,7 +134,7 @@ def _store(storage: LocalStorage, policy: UploadPolicy, events: Iterator[Event],
     low, high = policy.content_length_range
     incoming = storage.root / INCOMING_FOLDER
     incoming.mkdir(exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix="upload-", dir=incoming)
+    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=incoming)
     temp = Path(name)
     try:
         size = _write_file_data(fd, events, high)
@@ -142,8 +143,13 @@ def _store(storage: LocalStorage, policy: UploadPolicy, events: Iterator[Event],
         if size < low:
             raise refused("entity_too_small", f"Your proposed upload is smaller than the minimum "
                                               f"allowed size ({low} bytes).")
-        # fsync, rename and folder fsync: a thread waits for the disk, the other requests go on
-        return blocking_work.run(lambda: storage.put_file(policy.key, temp, content_type, move=True))
+        # fsync, link and folder fsync: a thread waits for the disk, the other requests go on.
+        # One-shot: a policy replayed after its upload stored nothing and is refused.
+        try:
+            return blocking_work.run(lambda: storage.put_file_once(policy.key, temp, content_type))
+        except ObjectExists:
+            raise refused("policy_already_used", "This upload was already made; a presigned "
+                                                 "upload can be used once.") from None
     finally:
         if fd >= 0:
             os.close(fd)

@@ -7,6 +7,7 @@ A user sees and changes only their own recordings; any other id is "not found" (
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from typing import Any
 
 from flask import current_app
 
-from facial_backend.errors import BadRequest, NotFound
+from facial_backend.errors import BadRequest, Conflict, NotFound
 from facial_backend.extensions import db, get_storage
 from facial_backend.models.recordings import Recording
 from facial_backend.models.users import User
@@ -26,6 +27,8 @@ from facial_backend.services.recordings.transcription import queue_transcription
 from facial_backend.services.shared.locks import keyed_lock
 from facial_backend.stt import jobs as stt_jobs
 from facial_backend.timeutil import utcnow
+
+log = logging.getLogger(__name__)
 
 NOT_FOUND = "Recording not found or access denied"
 # Statuses in which the file is known to be in storage.
@@ -137,6 +140,7 @@ def complete_upload(user: User, recording_id: str, *, file_size_bytes: int | Non
         if file_size_bytes and file_size_bytes != info.size:
             stored["client_file_size_bytes"] = file_size_bytes
         recording.file_size_bytes = info.size
+        recording.storage_etag = info.etag
         if duration_seconds is not None:
             recording.duration_seconds = duration_seconds
         recording.recording_metadata = stored or None
@@ -174,10 +178,24 @@ def download_url(user: User, recording_id: str, expires_in: int) -> DownloadLink
     recording = get_recording(user, recording_id)
     if recording.status not in STORED_STATUSES:
         raise BadRequest("Recording is not available for download", "not_downloadable")
+    _check_unchanged(recording)
     filename = recording.original_filename or recording.filename
     url = get_storage().presigned_download(recording.storage_key, expires_in=expires_in,
                                            filename=filename, content_type=recording.mime_type)
     return DownloadLink(url, expires_in, filename)
+
+
+def _check_unchanged(recording: Recording) -> None:
+    """The stored object is still the one completed (same ETag); a replacement (a presigned
+    policy used again after completion) is reported instead of served."""
+    if recording.storage_etag is None:
+        return
+    info = get_storage().head(recording.storage_key)
+    if info is None or info.etag != recording.storage_etag:
+        log.warning("recording %s: stored object %s changed after completion (ETag %s, now %s)",
+                    recording.id, recording.storage_key, recording.storage_etag, info and info.etag)
+        raise Conflict("The stored file was replaced after the upload was completed; it is not served.",
+                       "stored_object_changed")
 
 
 def delete_recording(user: User, recording_id: str) -> Recording:
