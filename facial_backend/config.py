@@ -197,6 +197,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SOCKET_RATE_BURST", parse_positive(float), "400", "Socket.IO burst allowance per socket."),
     Setting("SOCKET_MAX_PAYLOAD", parse_positive(parse_bytes), "256KiB",
             "Largest Socket.IO message (signaling only; audio goes over HTTP)."),
+    Setting("SOCKET_FAST_PATH", parse_bool, "true",
+            "Socket.IO's own WebSocket transport, packet codec and signal short path; they engage "
+            "only on the library versions they were verified with (else a warning, stock path)."),
     # iPhone recordings (seed 003)
     Setting("RECORDING_MAX_BYTES", parse_positive(parse_bytes), "100MiB", "Largest recording upload."),
     Setting("RECORDING_CONTENT_TYPES", parse_list,

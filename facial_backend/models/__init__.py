@@ -3,6 +3,7 @@
 from facial_backend.models.audit import AuditEvent
 from facial_backend.models.client_logs import ClientLog
 from facial_backend.models.live import LiveConnection, LiveMember, LivePresence, LiveSegment
+from facial_backend.models.live_events import LiveEventOutbox
 from facial_backend.models.recordings import Recording, RecordingStatusChange
 from facial_backend.models.sessions import StudySession
 from facial_backend.models.stt_jobs import SttJob
@@ -13,6 +14,6 @@ from facial_backend.models.users import User
 
 __all__ = [
     "AuditEvent", "ClientLog", "LiveConnection", "LiveMember", "LivePresence", "LiveSegment", "Note", "Recording",
-    "RecordingStatusChange", "SttJob", "SttTask", "StudySession", "TelemetryChannel",
+    "LiveEventOutbox", "RecordingStatusChange", "SttJob", "SttTask", "StudySession", "TelemetryChannel",
     "TelemetryPoint", "TusUpload", "User", "Video", "VideoChunk",
 ]

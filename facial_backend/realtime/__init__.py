@@ -1,7 +1,8 @@
-"""Real-time: Socket.IO handlers, live events, the WebSocket route and the fenced fast transport.
+"""Real-time: Socket.IO handlers, live events, the WebSocket route and the fenced fast path.
 
 ``init_app`` binds Socket.IO (gevent; the Redis queue when ``REDIS_URL`` is set) and the raw
-WebSocket route to the app, and registers the live-session and live-event handlers.
+WebSocket route to the app, registers the live-session and live-event handlers, and engages the
+fast path only where ``fast_path`` allows it (SOCKET_FAST_PATH, verified library versions).
 """
 
 from __future__ import annotations
@@ -10,14 +11,15 @@ from flask import Flask
 from socketio import RedisManager
 
 from facial_backend.extensions import sock, socketio
-from facial_backend.realtime import live_socket, session_events, socket_codec, socket_transport
-from facial_backend.realtime.websocket_compression import without_websocket_compression
+from facial_backend.realtime import fast_path, live_socket, session_events
+from facial_backend.realtime.serial_socket import with_serial_sockets
 
 SOCKETIO_CHANNEL = "facial-backend-socketio"
 
 
 def init_app(app: Flask) -> None:
     origins = list(app.config["CORS_ORIGINS"])
+    fast = fast_path.wanted(app)
     # The manager is passed explicitly: Flask-SocketIO keeps the options of an earlier
     # init_app, so an app without Redis would otherwise inherit a previous app's queue.
     redis_url = app.config["REDIS_URL"]
@@ -30,11 +32,10 @@ def init_app(app: Flask) -> None:
         ping_interval=25,
         ping_timeout=60,
         async_handlers=False,  # one socket's events are handled, and relayed, in the order sent
-        json=socket_codec,
-        serializer=socket_codec.SocketPacket,
+        **fast_path.server_options(fast),
     )
-    socket_transport.use_for(socketio.server.eio)
     sock.init_app(app)
-    app.register_blueprint(live_socket.bp)
-    app.register_blueprint(session_events.bp)
-    app.wsgi_app = without_websocket_compression(app.wsgi_app)
+    live_socket.register(app, fast_path.install(app, socketio.server) if fast else None)
+    session_events.register(app)
+    app.wsgi_app = with_serial_sockets(app.wsgi_app)
+    app.extensions["socket_fast_path"] = fast

@@ -2,9 +2,12 @@
 
 Added to the origin: token check at connect, sessions only between the two members (relay
 refused to anyone else), per-socket rate limit, ``error`` events ``{code, message, event}``,
-``registered`` after ``register``, ``session_suspended``/``session_resumed`` while a member is
-away within the grace period. Each user has a room ``user:<id>``; with REDIS_URL the message
-queue delivers to it in whichever process the user's sockets are.
+``registered`` after ``register``. A member that disconnects on purpose ends its session at
+once; one whose transport is lost (ping timeout, network drop) has SESSION_GRACE_SECONDS to come
+back: the peer is told ``session_suspended``, and a return is told to both as
+``session_resumed``, never as a replayed ``session_started``. Each user has a room
+``user:<id>``; with REDIS_URL the message queue delivers to it in whichever process the user's
+sockets are. ``register`` binds the handlers to an app's Socket.IO server.
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable
+from typing import Any
 
-from flask import Blueprint, current_app, request
+from flask import Flask, current_app, request
 from flask_socketio import emit, join_room, leave_room
 from marshmallow import ValidationError
 
@@ -27,21 +31,24 @@ from facial_backend.services.live import presence
 from facial_backend.services.live import sessions as live_sessions
 from facial_backend.services.live import sockets as live_sockets
 from facial_backend.services.live.sessions import LiveError, Membership
-from facial_backend.services.shared.users import display_name, get_by_username
 
-bp = Blueprint("live_socket", __name__)
 _HANDLERS: list[tuple[str, Callable]] = []
 _REGISTER, _START = schemas.RegisterEvent(), schemas.StartSessionEvent()
 _IMAGE, _ACK = schemas.ImageUpdateEvent(), schemas.ImageAckEvent()
+Emit = Callable[[str, Any, str], None]  # (event, payload, room)
 
 
-@bp.record
-def _register_handlers(state) -> None:
-    """Bind the handlers to the Socket.IO server of the app being set up (one per app)."""
+def register(app: Flask, fast: FastEvents | None) -> None:
+    """Bind the handlers to the Socket.IO server of ``app`` (one server per app); the signal
+    relay goes through the short path ``fast`` when it is engaged."""
     for name, handler in _HANDLERS:
         socketio.on_event(name, handler)
-    fast = FastEvents(socketio.server)
-    fast.route("webrtc_signal", _relay_handler(state.app, fast))
+    server = socketio.server
+    if fast is not None:
+        fast.route("webrtc_signal", _relay_handler(app, fast.emit))
+    else:
+        server.on("webrtc_signal", _relay_handler(
+            app, lambda name, payload, to: server.emit(name, payload, to=to)))
 
 
 def handles(name: str) -> Callable:
@@ -148,21 +155,11 @@ def on_register(state, data):
     if expired is not None:
         _ended(expired.session_id, [expired.peer_id])
     if rebound is not None:
-        _tell_started(rebound)
-        socketio.emit("session_resumed", {"sessionId": rebound.session_id, "userId": user_id},
-                      to=room(rebound.peer_id))
+        resumed = {"sessionId": rebound.session_id, "userId": user_id}
+        emit("session_resumed", resumed)
+        socketio.emit("session_resumed", resumed, to=room(rebound.peer_id))
     if role == "client":
         socketio.emit("clients_updated", {"clients": presence.online_client_ids()})
-
-
-def _tell_started(member: Membership) -> None:
-    """Send a rebound member its own ``session_started`` again."""
-    if member.role == "client":
-        emit("session_started", {"sessionId": member.session_id, "evaluatorId": member.peer_id,
-                                 "evaluatorName": display_name(get_by_username(member.peer_id),
-                                                                member.peer_id)})
-    else:
-        emit("session_started", {"sessionId": member.session_id, "clientId": member.peer_id})
 
 
 @event("start_session", registered="evaluator")
@@ -216,7 +213,7 @@ def on_end_session(state, data):
     _ended(member.session_id, [member.peer_id, state.user_id])
 
 
-def _relay_handler(app, fast: FastEvents) -> Callable:
+def _relay_handler(app: Flask, relay_emit: Emit) -> Callable:
     """``webrtc_signal``, the hot path, straight on the Socket.IO server (no Flask request
     context per message): relay ``{targetUserId, signal}`` as ``{fromUserId, signal}``, the
     signal untouched, only to the other member of the sender's session, in the order sent."""
@@ -240,26 +237,38 @@ def _relay_handler(app, fast: FastEvents) -> Callable:
         member = state.membership(lookup)
         if member is None or member.peer_id != target:
             return refuse(sid, "not_session_peer", "Signals go only to the other member of your session.")
-        fast.emit("webrtc_signal", {"fromUserId": state.user_id, "signal": data["signal"]},
-                  room(target))
+        relay_emit("webrtc_signal", {"fromUserId": state.user_id, "signal": data["signal"]},
+                   room(target))
     return relay
 
 
 @handles("disconnect")
 def on_disconnect(reason=None):
+    """A disconnect the app asked for ends the member's session at once; a lost transport
+    suspends it for the grace period (unless the member has another socket)."""
     state = live_sockets.pop(request.sid)
     if state is None or state.user_id is None:
         return
     presence.remove_connection(request.sid)
-    away = live_sessions.member_left(state.user_id, state.role)
-    if away is not None:
-        grace = current_app.config["SESSION_GRACE_SECONDS"]
-        socketio.emit("session_suspended", {"sessionId": away.session_id, "userId": state.user_id,
-                                            "graceSeconds": grace}, to=room(away.peer_id))
-        socketio.start_background_task(_expire_later, current_app._get_current_object(),
-                                       away.session_id, state.role, grace)
+    if reason == socketio.server.reason.CLIENT_DISCONNECT:
+        gone = live_sessions.member_quit(state.user_id, state.role)
+        if gone is not None:
+            _ended(gone.session_id, [gone.peer_id])
+    else:
+        _suspend(state)
     if state.role == "client":
         socketio.emit("clients_updated", {"clients": presence.online_client_ids()})
+
+
+def _suspend(state: live_sockets.SocketState) -> None:
+    away = live_sessions.member_left(state.user_id, state.role)
+    if away is None:
+        return
+    grace = current_app.config["SESSION_GRACE_SECONDS"]
+    socketio.emit("session_suspended", {"sessionId": away.session_id, "userId": state.user_id,
+                                        "graceSeconds": grace}, to=room(away.peer_id))
+    socketio.start_background_task(_expire_later, current_app._get_current_object(),
+                                   away.session_id, state.role, grace)
 
 
 def _expire_later(app, session_id: str, role: str, grace: float) -> None:

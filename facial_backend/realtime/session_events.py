@@ -3,14 +3,14 @@ and the Socket.IO ``subscribe``/``unsubscribe`` events. ``facial_backend.realtim
 
 A refused connection is accepted, told why (``session.not_found`` or ``unauthorized``) and
 closed with 1008, so browser clients can see the reason (the origin's 403 handshake hid it).
+``register`` adds the route and the handlers to an app.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, Flask, current_app, request
 from flask_socketio import emit, join_room, leave_room
 from simple_websocket import ConnectionClosed
 
@@ -19,26 +19,20 @@ from facial_backend.auth import bearer_token, user_from_token
 from facial_backend.errors import ApiError, NotFound
 from facial_backend.extensions import db, sock, socketio
 from facial_backend.realtime import events
+from facial_backend.realtime.event_subscribers import Subscriber, hub
 from facial_backend.services.testbed.sessions import session_status
 
-log = logging.getLogger(__name__)
-bp = Blueprint("session_events", __name__)
+bp = Blueprint("session_events", __name__)  # the raw WebSocket route
 POLICY_VIOLATION = 1008
 MAX_CLIENT_MESSAGE = 64 * 1024
-LISTENER_READY_TIMEOUT = 5.0
 
 
-@bp.record_once
-def _configure(state) -> None:
-    """Server pings on every raw WebSocket (a dead peer is dropped after one interval)."""
-    state.app.config.setdefault("SOCK_SERVER_OPTIONS", {
-        "ping_interval": state.app.config["WS_PING_INTERVAL"],
-        "max_message_size": MAX_CLIENT_MESSAGE})
-
-
-@bp.record
-def _register_socketio_handlers(_state) -> None:
-    # on_event binds to the server of the app being set up (each app gets its own server).
+def register(app: Flask) -> None:
+    """The WebSocket route, with server pings on every connection (a dead peer is dropped after
+    one interval), and the Socket.IO handlers, bound to the server of ``app``."""
+    app.config.setdefault("SOCK_SERVER_OPTIONS", {
+        "ping_interval": app.config["WS_PING_INTERVAL"], "max_message_size": MAX_CLIENT_MESSAGE})
+    app.register_blueprint(bp)
     socketio.on_event("subscribe", on_subscribe)
     socketio.on_event("unsubscribe", on_unsubscribe)
 
@@ -72,9 +66,7 @@ def session_socket(ws, session_id):
         ws.send(events.envelope(session_id, refusal[0], {"message": refusal[1]}))
         ws.close(reason=POLICY_VIOLATION, message=refusal[1][:100])
         return
-    redis_url = current_app.config["REDIS_URL"]
-    if redis_url and not events.relay_for(redis_url).listen(LISTENER_READY_TIMEOUT):
-        log.warning("Redis event listener not ready; events from other processes may be missed")
+    events.follow()
     ws.send(events.envelope(session_id, "connected",
                             {"message": f"Connected to session {session_id}"}))
     _serve(ws, session_id)
@@ -82,8 +74,8 @@ def session_socket(ws, session_id):
 
 def _serve(ws, session_id: str) -> None:
     """Read the client's frames (``ping`` -> ``pong``) while the writer sends the events."""
-    subscriber = events.Subscriber(ws, session_id)
-    events.hub.add(subscriber)
+    subscriber = Subscriber(ws, session_id, request.environ.get("gunicorn.socket"))
+    hub.add(subscriber)
     subscriber.start()
     try:
         while not subscriber.dropped:
@@ -92,7 +84,7 @@ def _serve(ws, session_id: str) -> None:
     except ConnectionClosed:
         pass
     finally:
-        events.hub.remove(subscriber)
+        hub.remove(subscriber)
         subscriber.stop()
 
 
@@ -116,6 +108,7 @@ def on_subscribe(data: Any) -> dict[str, Any]:
         emit(refusal[0], {"event": refusal[0], "session_id": session_id,
                           "data": {"message": refusal[1]}})
         return {"ok": False, "event": refusal[0], "error": refusal[1]}
+    events.follow()
     join_room(events.room(session_id))
     message = f"Connected to session {session_id}"
     emit("connected", {"event": "connected", "session_id": session_id, "data": {"message": message}})

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import queue
+import socket
 import time
 
 import av
@@ -97,9 +98,23 @@ class Recorder:
         return self.wait("registered")
 
     def close(self) -> None:
+        """Disconnect on purpose, as the apps' ``socket.disconnect()``: the Socket.IO disconnect
+        packet is written before the connection closes (python-engineio's client may close it
+        with the packet still queued, which the server would see as a lost transport)."""
         self.closing = True
-        if self.sio.connected:
-            self.sio.disconnect()
+        if not self.sio.connected:
+            return
+        self.sio.eio.send("1")  # Socket.IO DISCONNECT of the default namespace
+        deadline = time.monotonic() + WAIT_S
+        while self.sio.eio.queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.sio.disconnect()
+
+    def drop(self) -> None:
+        """Lose the transport: the TCP connection ends with no Socket.IO or WebSocket goodbye,
+        as when the network goes away."""
+        self.closing = True
+        self.sio.eio.ws.sock.shutdown(socket.SHUT_RDWR)
 
 
 @pytest.fixture

@@ -51,7 +51,7 @@ def test_evaluator_and_client_on_different_processes(two_servers, sockets, demo_
     assert client.wait("session_ended") == {}
 
 
-def test_client_leaving_on_another_process_reaches_the_evaluator(two_servers, sockets, demo_users):
+def test_client_lost_on_another_process_reaches_the_evaluator(two_servers, sockets, demo_users):
     one, other = two_servers
     client = sockets(other.base_url)
     client.register("client2", "client")
@@ -60,6 +60,19 @@ def test_client_leaving_on_another_process_reaches_the_evaluator(two_servers, so
     evaluator.emit("start_session", {"clientId": "client2"})
     session_id = evaluator.wait("session_started")["sessionId"]
     client.wait("session_started")
-    client.close()
+    client.drop()
     assert evaluator.wait("session_suspended")["sessionId"] == session_id
     assert evaluator.wait("session_ended", timeout=5) == {}
+
+
+def test_client_leaving_on_purpose_on_another_process_ends_at_once(two_servers, sockets, demo_users):
+    one, other = two_servers
+    client = sockets(other.base_url)
+    client.register("client2", "client")
+    evaluator = sockets(one.base_url)
+    evaluator.register("evaluator2", "evaluator")
+    evaluator.emit("start_session", {"clientId": "client2"})
+    evaluator.wait("session_started")
+    client.wait("session_started")
+    client.close()
+    assert evaluator.wait("session_ended", timeout=1.0) == {}

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from facial_backend.extensions import db, socketio
 from facial_backend.models.live import LiveConnection, LiveMember
 from facial_backend.models.sessions import StudySession
+from facial_backend.timeutil import utcnow
 
 
 class Peer:
@@ -235,35 +238,48 @@ def test_rate_limit_drops_and_reports(app, peers, pair):
     assert [data["code"] for name, data in got if name == "error"] == ["rate_limited"]
 
 
-def test_disconnect_suspends_and_rebinds_within_grace(app, peers, pair):
+@pytest.mark.parametrize("leaver", ["client", "evaluator"])
+def test_a_disconnect_on_purpose_ends_the_session_at_once(app, pair, leaver):
+    """The test client's disconnect is the app's own ``socket.disconnect()``: no grace period
+    (the lost transport's grace period is tested against gunicorn, test_live_flow)."""
     evaluator, client = pair
     mine, _ = start(evaluator, client)
-    client.tc.disconnect()
-    assert evaluator.received() == [("session_suspended", {
-        "sessionId": mine["sessionId"], "userId": "client1",
-        "graceSeconds": app.config["SESSION_GRACE_SECONDS"]})]
-    back = peers()
-    back.emit("register", {"userId": "client1", "role": "client"})
-    assert [name for name, _ in back.received()] == ["registered", "session_started"]
-    assert evaluator.received() == [("session_resumed", {"sessionId": mine["sessionId"], "userId": "client1"})]
-    evaluator.emit("image_update", {"imageIndex": 4, "imageUrl": "u"})
-    assert [name for name, _ in back.received()] == ["image_update"]
+    gone, stays = (client, evaluator) if leaver == "client" else (evaluator, client)
+    gone.tc.disconnect()
+    assert stays.received() == [("session_ended", {})]
+    with app.app_context():
+        assert db.session.get(StudySession, mine["sessionId"]).status == "ended"
+        assert db.session.scalar(db.select(db.func.count()).select_from(LiveMember)) == 0
 
 
 def test_return_after_grace_ends_the_session(app, peers, pair):
     evaluator, client = pair
     mine, _ = start(evaluator, client)
-    client.tc.disconnect()
-    evaluator.received()
-    with app.app_context():  # as if the grace period had passed
+    with app.app_context():  # as if its transport had been lost long ago in a process now gone
         member = db.session.get(LiveMember, (mine["sessionId"], "client"))
-        member.left_at = member.left_at.replace(year=2000)
+        member.left_at = datetime(2000, 1, 1, tzinfo=UTC)
         db.session.commit()
     back = peers()
-    back.register("client1", "client")
+    back.emit("register", {"userId": "client1", "role": "client"})
     assert evaluator.received() == [("session_ended", {})]
+    assert [name for name, _ in back.received()] == ["registered"]  # not started, nor resumed
     with app.app_context():
         assert db.session.get(StudySession, mine["sessionId"]).status == "ended"
+
+
+def test_return_within_grace_is_told_as_resumed(app, peers, pair):
+    evaluator, client = pair
+    mine, _ = start(evaluator, client)
+    with app.app_context():  # as if its transport had just been lost
+        member = db.session.get(LiveMember, (mine["sessionId"], "client"))
+        member.left_at = utcnow()
+        db.session.commit()
+    back = peers()
+    back.emit("register", {"userId": "client1", "role": "client"})
+    resumed = {"sessionId": mine["sessionId"], "userId": "client1"}
+    assert back.received() == [("registered", {"userId": "client1", "role": "client",
+                                               "package": "socketio"}), ("session_resumed", resumed)]
+    assert evaluator.received() == [("session_resumed", resumed)]
 
 
 def test_second_socket_keeps_the_member_present(peers, pair):

@@ -1,4 +1,4 @@
-"""engine.io's WebSocket transport (facial_backend/socket_transport.py): RFC 6455 framing
+"""engine.io's WebSocket transport (facial_backend/realtime/socket_transport.py): RFC 6455 framing
 against a real gunicorn gevent process, spoken by hand with websocket-client's frames and raw
 bytes, plus the frame helpers."""
 
@@ -17,6 +17,12 @@ from tests.live.conftest import WAIT_S
 pytestmark = pytest.mark.live
 
 PATH = "/socket.io/?EIO=4&transport=websocket"
+
+
+@pytest.fixture
+def live_server(live_server_factory):
+    """A gunicorn process with the fast path on, whatever the suite's SOCKET_FAST_PATH."""
+    return live_server_factory({"SOCKET_FAST_PATH": "true"})
 
 
 def test_accept_key_is_the_rfc_example():
@@ -105,7 +111,7 @@ def test_protocol_errors_close_the_connection(live_server, frame_bytes, code):
 
 
 def test_message_over_the_payload_limit_is_refused_before_it_is_read(live_server_factory):
-    server = live_server_factory({"SOCKET_MAX_PAYLOAD": "1KiB"})
+    server = live_server_factory({"SOCKET_MAX_PAYLOAD": "1KiB", "SOCKET_FAST_PATH": "true"})
     ws = open_socket(server)
     connect_namespace(ws)
     # Only the header of a 2 KiB frame: the server answers without waiting for the rest.

@@ -149,3 +149,75 @@ def test_the_server_pings_and_drops_a_dead_peer(live_server_factory):
     dead.ws.shutdown()
     assert data.startswith(b"\x89")  # a ping frame came first
     assert b"\x88" in data  # then the close frame, and the server hung up
+
+
+def test_events_raised_in_another_process_reach_subscribers_without_redis(live_server, app):
+    """Without Redis, an event published by any process (here the test's) reaches the raw and
+    Socket.IO subscribers of a web process within a second, in order, once each."""
+    from facial_backend.realtime import events
+    base = live_server.base_url
+    sid = new_sid(base)
+    raw, sio = WsClient(base, sid), SioClient(base, sid)
+    sio.client.on("progress", lambda data: sio.events.put(("progress", data)))
+    try:
+        assert raw.next()["event"] == "connected" and sio.next()[0] == "connected"
+        with app.app_context():
+            for number in range(5):  # one by one: each within a second
+                events.publish(sid, "progress", {"n": number})
+                raw.ws.settimeout(1.0)
+                assert raw.next() == {"event": "progress", "session_id": sid, "data": {"n": number}}
+                assert sio.events.get(timeout=1.0) == ("progress", {"event": "progress", "session_id": sid,
+                                                                    "data": {"n": number}})
+            raw.ws.settimeout(WAIT_S)
+            for number in range(5, 105):  # a burst: in order, none twice
+                events.publish(sid, "progress", {"n": number})
+            events.publish(sid, "last", {})
+        got = []
+        while (event := raw.next())["event"] == "progress":
+            got.append(event["data"]["n"])
+        assert got == list(range(5, 105)) and event["event"] == "last"
+        assert [sio.next()[1]["data"]["n"] for _ in range(100)] == list(range(5, 105))
+    finally:
+        raw.close()
+        sio.close()
+
+
+def test_two_processes_without_redis_share_every_event_once(live_server_factory):
+    writer, watcher = live_server_factory(), live_server_factory()
+    sid = new_sid(writer.base_url)
+    remote, local = WsClient(watcher.base_url, sid), WsClient(writer.base_url, sid)
+    sio = SioClient(watcher.base_url, sid)
+    try:
+        assert remote.next()["event"] == "connected" and local.next()["event"] == "connected"
+        assert sio.ack["ok"] and sio.next()[0] == "connected"
+        for name, data in make_calls(writer.base_url, sid):
+            envelope = {"event": name, "session_id": sid, "data": data}
+            assert remote.next() == envelope
+            assert local.next() == envelope  # once, not twice, on the process that raised it
+            assert sio.next() == (name, envelope)
+        for client in (remote, local):
+            client.ws.send("ping")
+            assert client.next() == "pong"
+    finally:
+        remote.close()
+        local.close()
+        sio.close()
+
+
+def test_a_stt_workers_events_reach_the_browser_without_redis(live_server_factory, worker_process):
+    settings = {"STT_ENGINE": "fake"}
+    server = live_server_factory(settings)
+    worker_process(settings, "--poll-interval", "0.2")
+    sid = new_sid(server.base_url)
+    subscriber = WsClient(server.base_url, sid)
+    try:
+        assert subscriber.next()["event"] == "connected"
+        response = requests.post(f"{server.base_url}/api/sessions/{sid}/stt/upload", timeout=WAIT_S,
+                                 files={"file": ("memo.m4a", b"\x00\x00\x00\x20ftypM4A audio", "audio/m4a")})
+        assert response.status_code == 201, response.text
+        names = [subscriber.next()["event"] for _ in range(3)]
+        assert names == ["stt.task.created", "transcript.chunk.ready", "stt.task.done"]
+        subscriber.ws.send("ping")
+        assert subscriber.next() == "pong"  # nothing twice before it
+    finally:
+        subscriber.close()

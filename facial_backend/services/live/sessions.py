@@ -2,9 +2,10 @@
 so that every process sees them: a ``sessions`` row (``kind="live"``) plus one ``live_members``
 row per member while the session is active.
 
-A member whose last socket goes away is marked ``left_at``; if it registers again within
-``SESSION_GRACE_SECONDS`` it is bound back, otherwise the session ends (by the timer of the
-process that saw it leave, or lazily by whoever looks at the session next).
+A member that disconnects on purpose ends the session at once. A member whose last socket is
+lost is marked ``left_at``; if it registers again within ``SESSION_GRACE_SECONDS`` it is bound
+back, otherwise the session ends (by the timer of the process that saw it leave, or lazily by
+whoever looks at the session next).
 """
 
 from __future__ import annotations
@@ -125,6 +126,15 @@ def member_left(user_id: str, role: str) -> Membership | None:
                        .values(left_at=utcnow()))
     db.session.commit()
     return current
+
+
+def member_quit(user_id: str, role: str) -> Membership | None:
+    """End ``user_id``'s session at once (it left on purpose) unless it still has a socket in
+    that role; returns the membership that ended."""
+    current = membership(user_id, role)
+    if current is None or is_connected(user_id, role):
+        return None
+    return current if end_session(current.session_id) else None
 
 
 def member_back(user_id: str, role: str) -> tuple[Membership | None, Membership | None]:
