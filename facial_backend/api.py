@@ -17,6 +17,7 @@ from marshmallow import Schema, ValidationError
 
 from facial_backend.errors import ApiError, validation_error
 from facial_backend.perf.json_lift import lift_string
+from facial_backend.request_body import whole_body
 
 APIDOC_ATTR = "__apidoc__"
 # Room for the multipart envelope and form fields around a file part of a known maximum size.
@@ -55,7 +56,7 @@ def json_object(*, allow_empty: bool = False, lift: str | None = None) -> dict[s
     ``lift`` names a top-level string member that may be MiBs long: when its value is plain
     (see ``json_lift``) and the performance layer is on, it comes back as ``bytes``, not
     decoded as JSON."""
-    raw = request.get_data(cache=True)
+    raw = whole_body()
     if not raw.strip():
         if allow_empty:
             return {}

@@ -27,6 +27,7 @@ from facial_backend.config import SETTINGS, ensure_secret_key, load_settings, re
 from facial_backend.errors import register_error_handlers
 from facial_backend.extensions import db, migrate
 from facial_backend.logs import configure_logging
+from facial_backend.services.recordings import incoming_uploads
 from facial_backend.services.tus import protocol as tus_protocol
 from facial_backend.rest import create_api
 
@@ -66,6 +67,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     dependency_failures.init_app(app)
     url_converters.init_app(app)
     _init_extensions(app)
+    with app.app_context():
+        incoming_uploads.sweep()  # presigned uploads of killed workers
     realtime.init_app(app)
     perf.init_app(app)
     stt.init_app(app)

@@ -13,7 +13,7 @@ from flask import Flask, g, has_request_context, request
 
 from facial_backend.perf import server_timing
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # the whole header: fullmatch
 
 
 class JsonFormatter(logging.Formatter):
@@ -50,7 +50,7 @@ def configure_logging(app: Flask) -> None:
     @app.before_request
     def assign_request_id() -> None:
         incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         g.request_started = time.perf_counter()
 
     @app.after_request

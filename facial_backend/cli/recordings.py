@@ -11,9 +11,11 @@ recordings_cli = AppGroup("recordings", help="Manage the iPhone app's recordings
 @recordings_cli.command("purge")
 @click.option("--older-than", "days", type=click.FloatRange(min=0), required=True, metavar="DAYS",
               help="Only recordings deleted at least this many days ago (0: every deleted one).")
-def purge(days: float) -> None:
+@click.option("--dry-run", is_flag=True, help="List what would be purged; change nothing.")
+def purge(days: float, dry_run: bool) -> None:
     """Remove from storage the files of recordings soft-deleted more than DAYS ago."""
-    purged = purge_deleted(days)
+    purged = purge_deleted(days, dry_run=dry_run)
+    done = "would be purged" if dry_run else "purged"
     for recording in purged:
-        click.echo(f"purged {recording.id} {recording.storage_key}")
-    click.echo(f"{len(purged)} deleted recording(s) purged")
+        click.echo(f"{done} {recording.id} {recording.storage_key}")
+    click.echo(f"{len(purged)} deleted recording(s) {done}")

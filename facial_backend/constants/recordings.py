@@ -13,7 +13,7 @@ AUDIO_EXTENSIONS = {
     "audio/mpeg": "mp3", "audio/mp3": "mp3", "audio/wav": "wav", "audio/x-wav": "wav",
     "audio/wave": "wav", "audio/webm": "webm", "audio/ogg": "ogg", "audio/flac": "flac",
 }
-_SAFE_EXTENSION = re.compile(r"^[a-z0-9]{1,10}$")
+_SAFE_EXTENSION = re.compile(r"[a-z0-9]{1,10}")  # the whole subtype: fullmatch
 
 
 def normalise_content_type(value: str) -> str:
@@ -33,4 +33,4 @@ def extension_for(content_type: str) -> str:
     if known:
         return known
     subtype = content_type.rpartition("/")[2].removeprefix("x-")
-    return subtype if _SAFE_EXTENSION.match(subtype) else "bin"
+    return subtype if _SAFE_EXTENSION.fullmatch(subtype) else "bin"

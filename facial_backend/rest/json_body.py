@@ -16,6 +16,7 @@ from flask import current_app, g, request
 
 from facial_backend.errors import ApiError
 from facial_backend.perf.json_lift import lift_string
+from facial_backend.request_body import whole_body
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def read_sent_body() -> SentBody:
     """Parse the request body (once per request) following the route's options."""
     if "json_body" not in g:
         options = current_options()
-        g.json_body = SentBody(json_object(request.get_data(cache=True), request.is_json,
+        g.json_body = SentBody(json_object(whole_body(), request.is_json,
                                            allow_empty=options.allow_empty, lift=options.lift),
                                options.lift)
     return g.json_body

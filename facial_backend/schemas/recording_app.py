@@ -10,6 +10,8 @@ from facial_backend.constants.recording_app import MAX_TOTAL_CHUNKS, VIDEO_TYPES
 from facial_backend.schemas.base import (
     BaseSchema,
     FormInteger,
+    FreeJsonDocument,
+    FullMatch,
     NonNegative,
     SafeId,
     StrictFloat,
@@ -49,12 +51,12 @@ class ChunkFormSchema(BaseSchema):
     video_type = fields.String(load_default=None, validate=_VIDEO_TYPES,
                                metadata={"description": "Must match the session's, if sent"})
     file_extension = fields.String(load_default="webm",
-                                   validate=validate.Regexp(r"^[A-Za-z0-9]{1,10}$",
-                                                            error="Use 1-10 letters or digits."),
+                                   validate=FullMatch(r"^[A-Za-z0-9]{1,10}$",
+                                                      error="Use 1-10 letters or digits."),
                                    metadata={"description": "Extension of the finished file"})
     chunk_sha256 = fields.String(load_default=None,
-                                 validate=validate.Regexp(r"^[0-9a-fA-F]{64}$",
-                                                          error="Use 64 hexadecimal characters."),
+                                 validate=FullMatch(r"^[0-9a-fA-F]{64}$",
+                                                    error="Use 64 hexadecimal characters."),
                                  metadata={"description": "SHA-256 of this chunk's bytes, checked"})
 
     @validates_schema
@@ -111,7 +113,7 @@ class UploadStatusSchema(BaseSchema):
         return data
 
 
-class VideoMetadataSchema(BaseSchema):
+class VideoMetadataSchema(FreeJsonDocument):
     """Validated fields; every other field the app sends is kept as sent."""
 
     session_id = SafeId(required=True)

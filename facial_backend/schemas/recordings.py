@@ -4,23 +4,24 @@ listing, download links, transcription and soft delete.
 Response schemas dump the service's objects (recordings, initiated uploads, links, jobs).
 """
 
-import json
-
 from flask import current_app
 from marshmallow import ValidationError, fields, post_load, validate, validates
 
 from facial_backend.constants.recordings import allowed_content_type, normalise_content_type
 from facial_backend.models.recordings import RECORDING_STATUSES, RECORDING_TYPES
-from facial_backend.schemas.base import BaseSchema, NonNegative, StrictFloat, StrictInteger, UtcTime, UUIDString
+from facial_backend.schemas.base import (
+    BaseSchema,
+    FreeJson,
+    NonNegative,
+    StrictFloat,
+    StrictInteger,
+    UtcTime,
+    UUIDString,
+)
 
 MAX_METADATA_BYTES = 16 * 1024
 _METADATA_OUT = ("What the app sent as recording_metadata (or metadata) at completion; "
                  "client_file_size_bytes when its size differed from the stored file's")
-
-
-def _small_json(value) -> None:
-    if value is not None and len(json.dumps(value)) > MAX_METADATA_BYTES:
-        raise ValidationError(f"Must be at most {MAX_METADATA_BYTES} bytes as JSON.")
 
 
 class InitiateUploadSchema(BaseSchema):
@@ -63,11 +64,11 @@ class CompleteUploadSchema(BaseSchema):
                                     metadata={"description": "Informational: the size is "
                                                              "taken from storage"})
     duration_seconds = StrictFloat(allow_none=True, load_default=None, validate=NonNegative)
-    recording_metadata = fields.Dict(allow_none=True, load_default=None, validate=_small_json,
-                                     metadata={"description": "What the iPhone app sends: any JSON object"})
-    metadata = fields.Dict(allow_none=True, load_default=None, validate=_small_json,
-                           metadata={"description": "Alias of recording_metadata (its keys lose "
-                                                    "to recording_metadata's)"})
+    recording_metadata = FreeJson(allow_none=True, load_default=None, max_bytes=MAX_METADATA_BYTES,
+                                  metadata={"description": "What the iPhone app sends: any JSON object"})
+    metadata = FreeJson(allow_none=True, load_default=None, max_bytes=MAX_METADATA_BYTES,
+                        metadata={"description": "Alias of recording_metadata (its keys lose "
+                                                 "to recording_metadata's)"})
 
     @post_load
     def one_metadata(self, data, **kwargs):

@@ -11,7 +11,7 @@ from flask_smorest.fields import Upload
 from marshmallow import ValidationError, fields, validate
 
 from facial_backend.models.testbed import NOTE_TYPES, STT_STATUSES
-from facial_backend.schemas.base import BaseSchema, NonNegative, SafeId, StrictFloat, UtcTime
+from facial_backend.schemas.base import BaseSchema, FreeJson, NonNegative, SafeId, StrictFloat, UtcTime
 from facial_backend.timeutil import as_utc
 
 SESSION_STATUSES = ("active", "ended")
@@ -92,7 +92,7 @@ class TestbedNoteCreateSchema(BaseSchema):
     type = fields.String(load_default="observation", validate=validate.OneOf(NOTE_TYPES))
     tags = fields.List(fields.String(validate=validate.Length(max=200)), load_default=list,
                        validate=validate.Length(max=100))
-    telemetry_snapshot = fields.Dict(allow_none=True, load_default=None)
+    telemetry_snapshot = FreeJson(allow_none=True, load_default=None)
     allow_ended = StrictBoolean(load_default=False)
 
 
@@ -108,7 +108,7 @@ class TestbedNoteUpdateSchema(BaseSchema):
 class TestbedNoteAppendSchema(BaseSchema):
     append_content = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT))
     timestamp = IsoDateTime(load_default=None)
-    telemetry_snapshot = fields.Dict(allow_none=True, load_default=None)
+    telemetry_snapshot = FreeJson(allow_none=True, load_default=None)
     allow_ended = StrictBoolean(load_default=False)
 
 

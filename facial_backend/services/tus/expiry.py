@@ -16,14 +16,17 @@ from facial_backend.services.tus.staging import StagedFileLost, TusStaging, Uplo
 from facial_backend.timeutil import utcnow
 
 
-def purge_expired(now=None) -> list[str]:
+def purge_expired(now=None, *, dry_run: bool = False) -> list[str]:
     """Remove the unfinished uploads past their expiry (one being written to is left for the
-    next run) and the records of finished ones older than UPLOAD_TTL; returns the removed ids."""
+    next run) and the records of finished ones older than UPLOAD_TTL; returns the removed ids
+    (with ``dry_run``: the ids due, nothing removed)."""
     now = now or utcnow()
     old = now - timedelta(seconds=current_app.config["UPLOAD_TTL"])
     due = db.session.scalars(db.select(TusUpload.id).filter(db.or_(
         db.and_(TusUpload.status == "receiving", TusUpload.expires_at <= now),
         db.and_(TusUpload.status == "complete", TusUpload.updated_at <= old)))).all()
+    if dry_run:
+        return list(due)
     removed = []
     for upload_id in due:
         staging = _staging(upload_id)
@@ -52,15 +55,16 @@ def _delete_if_due(upload_id: str, now, old) -> bool:
     return due
 
 
-def remove_orphaned_staging(now=None) -> int:
-    """Remove staged folders untouched for UPLOAD_TTL whose upload has no row (its creation
-    died before the commit)."""
+def remove_orphaned_staging(now=None, *, dry_run: bool = False) -> int:
+    """Remove (with ``dry_run``: only count) staged folders untouched for UPLOAD_TTL whose upload
+    has no row (its creation died before the commit)."""
     cutoff = ((now or utcnow()) - timedelta(seconds=current_app.config["UPLOAD_TTL"])).timestamp()
     known = set(db.session.scalars(db.select(TusUpload.id)))
     removed = 0
     for staging in TusStaging.all_in(current_app.config["DATA_DIR"], blocking_work.current()):
         if staging.folder.name not in known and staging.changed_at() < cutoff:
-            staging.remove()
+            if not dry_run:
+                staging.remove()
             removed += 1
     return removed
 
