@@ -141,6 +141,13 @@ def test_note_telemetry_snapshots_are_bounded(client):
     assert client.get(f"/api/sessions/{sid}/notes").json[0]["telemetry_snapshot"] == {"speed": 3}
 
 
+def test_client_log_contexts_are_bounded(client):
+    body = b'{"message": "x", ' + deep_json("context") + b"}"
+    response = client.post("/api/log/client", data=body, content_type="application/json")
+    assert response.status_code == 400 and "context" in response.json["fields"]
+    assert client.post("/api/log/client", json={"message": "x", "context": "plain text"}).status_code < 300
+
+
 def test_recording_metadata_is_bounded(client, make_user):
     _, token = make_user("alice", "recorder")
     for body in (b"{" + deep_json("recording_metadata") + b"}",

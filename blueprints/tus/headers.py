@@ -15,7 +15,7 @@ from facial_backend.schemas.tus import UploadMetadataSchema
 from facial_backend.services.tus import protocol
 
 READ_PIECE = 1024 * 1024
-_NUMBER = re.compile(r"^[0-9]{1,19}$")
+_NUMBER = re.compile(r"[0-9]{1,19}")  # the whole value: fullmatch
 _METADATA = UploadMetadataSchema()
 
 
@@ -36,7 +36,7 @@ def number(name: str, *, required: bool = False) -> int | None:
         if required:
             raise BadRequest(f"Missing header {name}.", "missing_header", fields={name: ["Missing."]})
         return None
-    if not _NUMBER.match(value.strip()):
+    if not _NUMBER.fullmatch(value.strip()):
         raise BadRequest(f"{name} must be a non-negative integer in digits.", "invalid_header",
                          fields={name: ["Not a non-negative integer."]})
     return int(value)

@@ -1,8 +1,6 @@
 """Requests and responses of the recording app's operational routes: client logs, statistics
 and clearing all data."""
 
-import json
-
 from marshmallow import ValidationError, fields, validate
 
 from facial_backend.constants.recording_app import (
@@ -10,14 +8,9 @@ from facial_backend.constants.recording_app import (
     CLIENT_LOG_MAX_CONTEXT_BYTES,
     CLIENT_LOG_MAX_MESSAGE_CHARS,
 )
-from facial_backend.schemas.base import BaseSchema, NonNegative, SafeId, UtcTime
+from facial_backend.schemas.base import BaseSchema, FreeJson, NonNegative, SafeId, UtcTime
 
 CLEAR_ALL_CONFIRMATION = "clear-all"
-
-
-def _small_context(value) -> None:
-    if len(json.dumps(value)) > CLIENT_LOG_MAX_CONTEXT_BYTES:
-        raise ValidationError(f"Must be at most {CLIENT_LOG_MAX_CONTEXT_BYTES} bytes as JSON.")
 
 
 def _known_level(value: str) -> None:
@@ -31,8 +24,8 @@ class ClientLogSchema(BaseSchema):
     level = fields.String(load_default="info", validate=_known_level,
                           metadata={"description": "info, warn or error (any case); default info"})
     message = fields.String(required=True, validate=validate.Length(max=CLIENT_LOG_MAX_MESSAGE_CHARS))
-    context = fields.Raw(load_default=None, allow_none=True, validate=_small_context,
-                         metadata={"description": "Any JSON value"})
+    context = FreeJson(any_value=True, max_bytes=CLIENT_LOG_MAX_CONTEXT_BYTES, load_default=None,
+                       allow_none=True, metadata={"description": "Any JSON value"})
     session_id = SafeId(load_default=None, allow_none=True,
                         metadata={"description": "The app's session, once it has one"})
     timestamp = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64),

@@ -25,7 +25,7 @@ EXPOSED_HEADERS = ("Location", "Upload-Offset", "Upload-Length", "Upload-Defer-L
                    "Upload-Metadata", "Upload-Expires", "Tus-Resumable", "Tus-Version",
                    "Tus-Extension", "Tus-Max-Size", "Tus-Checksum-Algorithm")
 CHECKSUM_MISMATCH = 460
-_METADATA_KEY = re.compile(r"^[^\s,]+$")
+_METADATA_KEY = re.compile(r"[^\s,]+")  # the whole key: fullmatch
 
 
 def version_error() -> ApiError:
@@ -42,7 +42,7 @@ def parse_metadata(header: str | None) -> dict[str, str]:
         return metadata
     for pair in header.split(","):
         key, _, encoded = pair.strip().partition(" ")
-        if not _METADATA_KEY.match(key):
+        if not _METADATA_KEY.fullmatch(key):
             raise _metadata_error("Upload-Metadata", "Each pair is a key without spaces or commas, "
                                                      "a space and a base64 value.")
         if key in metadata:
