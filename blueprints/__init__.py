@@ -11,6 +11,7 @@ from blueprints.recording_app import operations as recording_app_operations
 from blueprints.recording_app import routes as recording_app
 from blueprints.recordings import routes as recordings
 from blueprints.shared import auth, docs, health, storage_links
+from blueprints.shared import export as session_export
 from blueprints.testbed import notes as testbed_notes
 from blueprints.testbed import sessions as testbed_sessions
 from blueprints.testbed import stt as testbed_stt
@@ -33,6 +34,7 @@ BLUEPRINTS = (
     live_http.bp,
     recordings.bp,
     storage_links.bp,
+    session_export.bp,
     tus.bp,
     recording_app_frontend.bp,
 )
