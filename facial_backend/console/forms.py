@@ -37,7 +37,7 @@ class SessionFilterForm(GetForm):
     person = StringField("Person", validators=[Optional(), Length(max=200)],
                          description="Participant, evaluator, client or creator, exactly")
     q = StringField("Search", validators=[Optional(), Length(max=200)],
-                    description="Part of the id, name, description or participant")
+                    description="Part of the id, name or participant")
     date_from = DateField("Started from", validators=[Optional()])
     date_to = DateField("Started until", validators=[Optional()])
     sort = SelectField("Sort by", choices={s: s.capitalize() for s in SORTS}, default="started")

@@ -113,10 +113,9 @@ def _conditions(user: User, wanted: SessionFilter) -> list[Any]:
                               StudySession.evaluator_id == person, StudySession.client_id == person,
                               StudySession.created_by_id.in_(creators)))
     if wanted.search:
-        pattern = "%" + _escape_like(wanted.search.strip().lower()) + "%"
-        conditions.append(or_(*(func.lower(column).like(pattern, escape="\\") for column in (
-            StudySession.id, StudySession.name, StudySession.description,
-            StudySession.participant_name, StudySession.participant_id))))
+        pattern = "%" + _escape_like(wanted.search.strip()) + "%"
+        conditions.append(or_(*(column.ilike(pattern, escape="\\") for column in (
+            StudySession.id, StudySession.name, StudySession.participant_name, StudySession.participant_id))))
     return conditions
 
 
