@@ -61,7 +61,7 @@ def presigned_upload():
 @bp.get("/storage/objects/<path:key>")
 @bp.arguments(schemas.SignedDownloadQuerySchema, location="query")
 @bp.doc(responses={"200": {"description": "The object", "content": {
-    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+    "*/*": {"schema": {"type": "string", "format": "binary"}}}},
     "206": {"description": "Part of the object (Range)"}})
 @bp.errors((403, "Bad or expired signature"), (404, "No such object"))
 def signed_download(key: str, query):

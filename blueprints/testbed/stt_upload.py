@@ -17,7 +17,7 @@ bp = Blueprint("testbed_stt_upload", __name__, description="Audio upload for tra
 @login_required(open=True)
 @max_body(lambda: current_app.config["RECORDING_MAX_BYTES"] + MULTIPART_OVERHEAD)
 @bp.arguments(schemas.SttUploadFormSchema, location="form", content_type="multipart/form-data",
-              error_status_code=422)
+              error_status_code=422, example={"file": "(the audio file, e.g. clip.m4a)"})
 @bp.response(201, schemas.TestbedSttTaskSchema)
 @bp.errors((404, "Unknown session"), (409, "Transcription is disabled (STT_ENGINE=none)"),
            (413, "Larger than RECORDING_MAX_BYTES"))

@@ -15,6 +15,7 @@ from facial_backend.cli.progress import SecondsProgress, on_terminal, spinner
 from facial_backend.extensions import db, get_storage
 from facial_backend.ids import new_id
 from facial_backend.models.stt_jobs import SttJob
+from facial_backend.schemas.stt_jobs import SttJobSchema
 from facial_backend.stt import jobs as stt_jobs
 from facial_backend.stt.audio import probe_duration
 from facial_backend.stt.engines import create_engine
@@ -120,4 +121,4 @@ def show_job(job_id: str) -> None:
     job = db.session.get(SttJob, job_id)
     if job is None:
         raise click.ClickException(f"no stt job {job_id}")
-    click.echo(json.dumps(job.as_dict()))
+    click.echo(json.dumps(SttJobSchema().dump(job)))

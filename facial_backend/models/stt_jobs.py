@@ -5,7 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from facial_backend.extensions import db
 from facial_backend.ids import new_id
-from facial_backend.timeutil import UTCDateTime, isoformat_z, utcnow
+from facial_backend.timeutil import UTCDateTime, utcnow
 
 STT_JOB_STATUSES = ("queued", "processing", "done", "failed", "skipped")
 
@@ -45,13 +45,3 @@ class SttJob(db.Model):
     updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
     started_at = mapped_column(UTCDateTime)
     finished_at = mapped_column(UTCDateTime)
-
-    def as_dict(self) -> dict:
-        return {
-            "id": self.id, "source_kind": self.source_kind, "source_id": self.source_id,
-            "status": self.status, "attempts": self.attempts, "error": self.error,
-            "text": self.text, "language": self.language, "confidence": self.confidence,
-            "duration": self.duration, "segments": self.segments, "engine": self.engine,
-            "created_at": isoformat_z(self.created_at), "started_at": isoformat_z(self.started_at),
-            "finished_at": isoformat_z(self.finished_at),
-        }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -11,6 +12,7 @@ from facial_backend.openapi import build_spec
 
 _RULE_ARG = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 _IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
+_NAME_BREAKS = re.compile(r"[^A-Za-z0-9]+")
 
 
 def openapi_document(app: Flask) -> dict[str, Any]:
@@ -21,9 +23,12 @@ def openapi_document(app: Flask) -> dict[str, Any]:
 
 
 def _build(app: Flask) -> dict[str, Any]:
-    document = app.extensions["rest_api"].spec.to_dict()
+    # a copy: to_dict() hands out the Api's own path dicts
+    document = copy.deepcopy(app.extensions["rest_api"].spec.to_dict())
     legacy = build_spec(app)
     for path, operations in legacy["paths"].items():
+        for method, operation in operations.items():
+            operation.setdefault("operationId", "_".join([method, *filter(None, _NAME_BREAKS.split(path))]))
         document["paths"].setdefault(path, {}).update(operations)
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     for name, schema in legacy.get("components", {}).get("schemas", {}).items():

@@ -1,9 +1,14 @@
 """The one error body every route answers with (built by ``facial_backend.errors``)."""
 
-from marshmallow import Schema, fields
+from marshmallow import INCLUDE, Schema, fields
 
 
 class ErrorSchema(Schema):
+    """Some errors add members of their own (e.g. ``current_status`` of a refused transition)."""
+
+    class Meta:
+        unknown = INCLUDE
+
     error = fields.String(required=True, metadata={"description": "What went wrong, for people."})
     code = fields.String(required=True,
                          metadata={"description": "A stable machine word, e.g. validation_error."})

@@ -1,0 +1,179 @@
+"""Example requests of every documented operation, each with the status it must answer.
+
+``World`` holds what the requests refer to (sessions, notes, tokens...); ``CASES`` maps an
+operation ``"METHOD /path/{template}"`` to its requests: at least one success, and one error
+where the operation documents one.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.test import EnvironBuilder, TestResponse
+from werkzeug.wrappers import Request
+
+from tests.multipart import encode_multipart
+
+M4A = b"\x00\x00\x00\x20ftypM4A audio"
+
+
+@dataclass
+class World:
+    operator: str = ""
+    evaluator: str = ""
+    sid: str = ""
+    doomed_sid: str = ""
+    note_id: str = ""
+    task_id: str = ""
+    segment_id: str = ""
+    object_url: str = ""
+    upload_fields: dict[str, str] = field(default_factory=dict)
+
+    def bearer(self, token: str) -> dict[str, dict[str, str]]:
+        return {"headers": {"Authorization": f"Bearer {token}"}}
+
+
+@dataclass(frozen=True)
+class Case:
+    url: str  # formatted with the World's attributes
+    status: int
+    request: Callable[[World], dict[str, Any]] = lambda world: {}
+
+    def send(self, client, method: str, world: World) -> tuple[Request, TestResponse]:
+        """The answer, and a copy of the request as sent (its body still readable)."""
+        url, request = self.url.format(**vars(world)), self.request(world)
+        sent = EnvironBuilder(url, method=method, **request).get_request()
+        return sent, client.open(url, method=method, **request)
+
+
+def _json(body: dict[str, Any], token: str | None = None) -> Callable[[World], dict[str, Any]]:
+    def build(world: World) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {getattr(world, token)}"} if token else {}
+        return {"json": body, "headers": headers}
+    return build
+
+
+def _form(fields: dict[str, str], files=()) -> Callable[[World], dict[str, Any]]:
+    def build(_world: World) -> dict[str, Any]:
+        body, content_type = encode_multipart(fields, list(files))
+        return {"data": body, "content_type": content_type}
+    return build
+
+
+def _presigned_post(world: World) -> dict[str, Any]:
+    body, content_type = encode_multipart(world.upload_fields, [("file", "clip.mp4", b"x" * 64, "video/mp4")])
+    return {"data": body, "content_type": content_type}
+
+
+NOTE = {"timestamp": "2025-01-26T10:32:15Z", "content": "Lane change", "speaker": "driver"}
+POINT = {"timestamp": "2025-01-26T10:32:15.120Z", "channel": "speed", "value": 27.4, "unit": "m/s"}
+SEGMENT = {"sessionId": "s1", "evaluatorId": "eva", "clientId": "cli", "imageIndex": 3,
+           "audioBase64": base64.b64encode(M4A).decode()}
+NOTES = "/api/sessions/{sid}/notes"
+TELEMETRY = "/api/sessions/{sid}/telemetry"
+TASKS = "/api/sessions/{sid}/stt/tasks"
+
+CASES: dict[str, list[Case]] = {
+    "GET /": [Case("/", 200)],
+    "GET /health": [Case("/health", 200)],
+    "GET /livez": [Case("/livez", 200)],
+    "GET /readyz": [Case("/readyz", 200)],
+    "GET /openapi.json": [Case("/openapi.json", 200)],
+    "GET /docs": [Case("/docs", 200)],
+    "GET /docs/{asset}": [Case("/docs/swagger-ui.css", 200), Case("/docs/nothing.js", 404)],
+    "POST /api/auth/login": [
+        Case("/api/auth/login", 200, _json({"userId": "eva", "password": "secret-pass"})),
+        Case("/api/auth/login", 401, _json({"userId": "eva", "password": "wrong"})),
+        Case("/api/auth/login", 400, _json({"userId": "eva"}))],
+    "POST /api/v1/auth/token": [
+        Case("/api/v1/auth/token", 200, lambda world: {"data": {
+            "grant_type": "password", "username": "eva", "password": "secret-pass"}}),
+        Case("/api/v1/auth/token", 401, lambda world: {"data": {"username": "eva", "password": "no"}}),
+        Case("/api/v1/auth/token", 422, lambda world: {"data": {"username": "eva"}})],
+    "POST /api/sessions": [Case("/api/sessions", 200, _json({"name": "Run 2"})),
+                           Case("/api/sessions", 422, _json({"name": ""}))],
+    "GET /api/sessions": [Case("/api/sessions?kind=all", 200), Case("/api/sessions?limit=0", 422)],
+    "GET /api/sessions/{session_id}": [Case("/api/sessions/{sid}", 200),
+                                       Case("/api/sessions/sess_nope", 404)],
+    "PATCH /api/sessions/{session_id}": [Case("/api/sessions/{sid}", 200, _json({"description": "x"})),
+                                         Case("/api/sessions/sess_nope", 404, _json({"name": "x"}))],
+    "DELETE /api/sessions/{session_id}": [
+        Case("/api/sessions/{doomed_sid}", 200, lambda world: world.bearer(world.operator)),
+        Case("/api/sessions/sess_nope", 404, lambda world: world.bearer(world.operator)),
+        Case("/api/sessions/{sid}", 401)],
+    "POST /api/sessions/{session_id}/notes": [Case(NOTES, 200, _json(NOTE)),
+                                              Case("/api/sessions/sess_nope/notes", 404, _json(NOTE))],
+    "GET /api/sessions/{session_id}/notes": [Case(NOTES + "?type=observation", 200),
+                                             Case(NOTES + "?type=joke", 422)],
+    "GET /api/sessions/{session_id}/notes/export": [Case(NOTES + "/export?format=json", 200),
+                                                    Case(NOTES + "/export", 200),
+                                                    Case("/api/sessions/sess_nope/notes/export", 404)],
+    "GET /api/sessions/{session_id}/notes/{note_id}": [Case(NOTES + "/{note_id}", 200),
+                                                       Case(NOTES + "/note_nope", 404)],
+    "PUT /api/sessions/{session_id}/notes/{note_id}": [
+        Case(NOTES + "/{note_id}", 200, _json({"content": "Corrected"})),
+        Case(NOTES + "/note_nope", 404, _json({"content": "Corrected"}))],
+    "PATCH /api/sessions/{session_id}/notes/{note_id}": [
+        Case(NOTES + "/{note_id}", 200, _json({"append_content": "later"})),
+        Case(NOTES + "/{note_id}", 422, _json({"append_content": ""}))],
+    "DELETE /api/sessions/{session_id}/notes/{note_id}": [Case(NOTES + "/{note_id}", 200),
+                                                          Case(NOTES + "/note_nope", 404)],
+    "POST /api/sessions/{session_id}/telemetry": [Case(TELEMETRY, 200, _json(POINT)),
+                                                  Case(TELEMETRY, 422, _json({"channel": "speed"}))],
+    "POST /api/sessions/{session_id}/telemetry/batch": [
+        Case(TELEMETRY + "/batch", 200, _json({"data": [POINT, POINT]})),
+        Case(TELEMETRY + "/batch", 422, _json({"data": [POINT, {"value": "fast"}]}))],
+    "GET /api/sessions/{session_id}/telemetry": [Case(TELEMETRY + "?channel=speed", 200),
+                                                 Case("/api/sessions/sess_nope/telemetry", 404)],
+    "GET /api/sessions/{session_id}/telemetry/latest": [Case(TELEMETRY + "/latest?channel=speed", 200),
+                                                        Case(TELEMETRY + "/latest?channel=none", 404)],
+    "GET /api/sessions/{session_id}/telemetry/channels": [
+        Case(TELEMETRY + "/channels", 200), Case("/api/sessions/sess_nope/telemetry/channels", 404)],
+    "POST /api/sessions/{session_id}/stt/tasks": [
+        Case(TASKS, 201, _json({"audio_chunk_id": "chunk-2", "duration_seconds": 1.5})),
+        Case("/api/sessions/sess_nope/stt/tasks", 404, _json({"audio_chunk_id": "c"}))],
+    "GET /api/sessions/{session_id}/stt/tasks": [Case(TASKS, 200),
+                                                 Case("/api/sessions/sess_nope/stt/tasks", 404)],
+    "GET /api/sessions/{session_id}/stt/tasks/{task_id}": [Case(TASKS + "/{task_id}", 200),
+                                                           Case(TASKS + "/stt_nope", 404)],
+    "PUT /api/sessions/{session_id}/stt/tasks/{task_id}": [
+        Case(TASKS + "/{task_id}", 200, _json({"status": "done", "transcript": "hello"})),
+        Case(TASKS + "/{task_id}", 409, _json({"status": "processing"}))],
+    "POST /api/sessions/{session_id}/stt/upload": [
+        Case("/api/sessions/{sid}/stt/upload", 201, _form({}, [("file", "a.m4a", M4A, "audio/mp4")])),
+        Case("/api/sessions/{sid}/stt/upload", 422, _form({"other": "x"}))],
+    "GET /api/clients": [Case("/api/clients?package=socketio", 200), Case("/api/clients?package=fax", 400)],
+    "POST /api/presence": [Case("/api/presence", 200, _json({"userId": "cli", "package": "mqtt"})),
+                           Case("/api/presence", 403, _json({"userId": "cli", "package": "mqtt"}, "evaluator"))],
+    "POST /api/session/segment": [Case("/api/session/segment", 200, _json(SEGMENT)),
+                                  Case("/api/session/segment", 400, _json({"imageIndex": -1}))],
+    "GET /api/session/segments": [
+        Case("/api/session/segments?sessionId=s1", 200, lambda world: world.bearer(world.evaluator)),
+        Case("/api/session/segments", 401)],
+    "GET /api/session/segments/{segment_id}/audio": [
+        Case("/api/session/segments/{segment_id}/audio", 200, lambda world: world.bearer(world.evaluator)),
+        Case("/api/session/segments/seg_nope/audio", 404, lambda world: world.bearer(world.evaluator))],
+    "POST /storage/upload": [Case("/storage/upload", 204, _presigned_post),
+                             Case("/storage/upload", 400, _form({"key": "x"}))],
+    "GET /storage/objects/{key}": [Case("{object_url}", 200),
+                                   Case("/storage/objects/b.txt?expires=1&signature=x", 403)],
+}
+LOCAL_STORAGE_ONLY = {"POST /storage/upload", "GET /storage/objects/{key}"}
+
+# Operations whose owners have yet to add their cases here (and body examples to their
+# routes). Both sets only shrink: a new operation comes with its cases and example.
+AWAITING_CASES = {
+    "POST /api/session/create", "POST /api/upload/chunk", "GET /api/upload/status",
+    "POST /api/upload/metadata", "GET /api/session/{session_id}",
+    "GET /api/session/{session_id}/videos/{video_id}",
+    "POST /api/v1/recordings/upload/initiate", "POST /api/v1/recordings/upload/complete/{recording_id}",
+    "GET /api/v1/recordings", "GET /api/v1/recordings/", "GET /api/v1/recordings/{recording_id}",
+    "DELETE /api/v1/recordings/{recording_id}", "GET /api/v1/recordings/{recording_id}/download-url",
+    "POST /api/v1/recordings/{recording_id}/transcribe",
+    "OPTIONS /files/", "POST /files/", "OPTIONS /files/{upload_id}", "HEAD /files/{upload_id}",
+    "PATCH /files/{upload_id}", "DELETE /files/{upload_id}",
+}
+AWAITING_EXAMPLES = {"POST /api/upload/chunk", "POST /files/", "PATCH /files/{upload_id}"}
