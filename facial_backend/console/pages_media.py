@@ -1,34 +1,45 @@
-"""Playing stored media from the console: each view is recorded in the access audit, then the
-browser is sent to a short-lived signed URL (which serves byte ranges) of the object."""
+"""Playing and exporting from the console: each media view and each export is recorded in the
+access audit; a view then sends the browser to a short-lived signed URL of the object (which
+serves byte ranges), an export streams the session's zip."""
 
 from __future__ import annotations
 
 from flask import Response, g, redirect, request
 
+from blueprints.shared.export import session_zip_response
 from facial_backend.api import doc
 from facial_backend.console.blueprint import bp
-from facial_backend.extensions import get_storage
+from facial_backend.services.console.access import visible_session
 from facial_backend.services.console.captions import recording_captions
-from facial_backend.services.console.media import media_object
+from facial_backend.services.console.media import console_media
 from facial_backend.services.shared import audit
+from facial_backend.services.shared.media_links import signed_url
 
 TAGS = ["console (HTML pages)"]
-MEDIA_URL_SECONDS = 600
+MEDIA_URL_SECONDS = 3600
 
 
-@bp.get("/media/<kind>/<media_id>")
-@doc("Console: play a video, segment audio or recording (audited; redirects to a signed URL)", tags=TAGS)
-def media(kind: str, media_id: str):
-    found = media_object(g.console_user, kind, media_id)
+@bp.get("/sessions/<session_id>/media/<kind>/<item_id>")
+@doc("Console: play a session's video, segment audio, recording or task audio (audited; redirects "
+     "to a signed URL)", tags=TAGS)
+def media(session_id: str, kind: str, item_id: str):
+    item = console_media(g.console_user, session_id, kind, item_id)
+    url, _expires = signed_url(item.key, item.content_type, MEDIA_URL_SECONDS)
     audit.record("media_view", actor=g.console_user, address=request.remote_addr, channel="console",
-                 session_id=found.session_id, target_kind=found.kind, target_id=found.id)
-    url = get_storage().presigned_download(found.key, expires_in=MEDIA_URL_SECONDS,
-                                           content_type=found.content_type)
+                 session_id=session_id, target_kind=item.kind, target_id=item.id,
+                 details={"expires_in": MEDIA_URL_SECONDS})
     return redirect(url, code=303)
 
 
-@bp.get("/media/recording/<media_id>/captions.vtt")
+@bp.get("/sessions/<session_id>/media/recording/<item_id>/captions.vtt")
 @doc("Console: WebVTT captions of a recording from its timed transcript", tags=TAGS)
-def captions(media_id: str):
-    found = media_object(g.console_user, "recording", media_id)
-    return Response(recording_captions(found.id), mimetype="text/vtt")
+def captions(session_id: str, item_id: str):
+    item = console_media(g.console_user, session_id, "recording", item_id)
+    return Response(recording_captions(session_id, item), mimetype="text/vtt")
+
+
+@bp.get("/sessions/<session_id>/export.zip")
+@doc("Console: download the session's export zip (operators and admins; audited)", tags=TAGS)
+def export(session_id: str):
+    session = visible_session(g.console_user, session_id)
+    return session_zip_response(g.console_user, session.id, address=request.remote_addr, channel="console")

@@ -18,6 +18,7 @@ import requests
 from facial_backend.extensions import db
 from tests.console import seed
 from tests.console.media_files import make_webm
+from tests.console.test_export_page import verify_manifest
 from tests.live.conftest import make_m4a
 
 pytestmark = pytest.mark.live
@@ -115,6 +116,12 @@ def test_operator_filters_plays_and_sees_live_notes(browser, live_server, sessio
     page.get_by_text("Participant smiled at image 3").wait_for(timeout=WAIT_MS)
     assert page.locator("#live-status").inner_text() == "1 new item arrived."
     shoot(page, "session-testbed-live")
+
+    page.goto(f"{base}/console/sessions/{sessions['recording']}")
+    with page.expect_download() as started:
+        page.get_by_role("link", name="Export this session (zip)").click()
+    manifest = verify_manifest(Path(started.value.path()).read_bytes())
+    assert [e["path"] for e in manifest["files"] if e["role"] == "media"] == ["media/videos/video_smile.webm"]
 
 
 def test_recorder_and_forged_forms_are_refused(browser, live_server, sessions, app, people):

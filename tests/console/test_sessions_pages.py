@@ -122,8 +122,8 @@ def test_recording_session_shows_players_for_finished_videos_only(client, world,
 
 @pytest.mark.parametrize("path", [
     "/console/sessions/sess_unknown", "/console/sessions/%00x", "/console/nothing/here",
-    "/console/media/video/999999", "/console/media/video/abc", "/console/media/planet/1",
-    "/console/media/recording/nope/captions.vtt", "/console/sessions/sess_unknown/items",
+    "/console/sessions/sess_unknown/media/video/v1", "/console/sessions/sess_unknown/items",
+    "/console/sessions/sess_unknown/export.zip",
 ])
 def test_unknown_ids_get_the_404_page(client, world, sign_in, path):
     page = sign_in("admin1").get(path)

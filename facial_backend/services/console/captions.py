@@ -1,4 +1,5 @@
-"""WebVTT captions of a recording from the segment times its finished transcription holds."""
+"""Captions of a recording on the console's player: the export's WebVTT of its transcript,
+offered only when the finished transcription holds segment times."""
 
 from __future__ import annotations
 
@@ -7,23 +8,17 @@ from sqlalchemy import select
 from facial_backend.errors import NotFound
 from facial_backend.extensions import db
 from facial_backend.models.stt_jobs import SttJob
-from facial_backend.services.recordings.transcription import KIND as RECORDING_SOURCE
+from facial_backend.services.export.media import MediaItem
+from facial_backend.services.export.transcripts import JOB_SOURCES, as_vtt, session_transcripts
 
 
-def recording_captions(recording_id: str) -> str:
-    """The captions of the newest finished transcription with segments; 404 without one."""
-    segments = db.session.scalar(
-        select(SttJob.segments).where(SttJob.source_kind == RECORDING_SOURCE, SttJob.source_id == recording_id,
-                                      SttJob.status == "done", SttJob.segments.is_not(None))
-        .order_by(SttJob.finished_at.desc()).limit(1))
-    cues = [cue for cue in (segments or []) if isinstance(cue, dict) and cue.get("text")]
-    if not cues:
-        raise NotFound(f"Recording {recording_id} has no timed transcript.", "captions_not_found")
-    lines = ["WEBVTT", ""]
-    for number, cue in enumerate(cues, 1):
-        lines += [str(number), f"{_timestamp(cue.get('start'))} --> {_timestamp(cue.get('end'))}",
-                  _cue_text(str(cue["text"])), ""]
-    return "\n".join(lines)
+def recording_captions(session_id: str, recording: MediaItem) -> str:
+    """WebVTT of the recording's timed transcript; 404 when it has no segment times."""
+    found = [t for t in session_transcripts(session_id, [recording])
+             if t.kind == "recording" and t.id == recording.id and t.segments]
+    if not found:
+        raise NotFound(f"Recording {recording.id} has no timed transcript.", "captions_not_found")
+    return as_vtt(found[0])
 
 
 def recordings_with_captions(recording_ids: list[str]) -> set[str]:
@@ -31,19 +26,6 @@ def recordings_with_captions(recording_ids: list[str]) -> set[str]:
     if not recording_ids:
         return set()
     return set(db.session.scalars(
-        select(SttJob.source_id).where(SttJob.source_kind == RECORDING_SOURCE, SttJob.source_id.in_(recording_ids),
-                                       SttJob.status == "done", SttJob.segments.is_not(None))))
-
-
-def _timestamp(seconds: object) -> str:
-    total = max(0.0, float(seconds)) if isinstance(seconds, (int, float)) else 0.0
-    millis = round(total * 1000)
-    hours, rest = divmod(millis, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
-
-
-def _cue_text(text: str) -> str:
-    """Cue text may not hold "-->" or a blank line; ``&`` and ``<`` are escaped."""
-    flat = " ".join(text.replace("-->", "→").split())
-    return flat.replace("&", "&amp;").replace("<", "&lt;")
+        select(SttJob.source_id).where(SttJob.source_kind == JOB_SOURCES["recording"],
+                                       SttJob.source_id.in_(recording_ids), SttJob.status == "done",
+                                       SttJob.segments.is_not(None))))
