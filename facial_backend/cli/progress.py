@@ -1,5 +1,6 @@
-"""How CLI commands that take time show it: a bar (known length) or a spinner (unknown) on a
-terminal, plain lines when stderr is piped; log lines in a human format on a terminal."""
+"""How CLI commands that take time show it on a terminal: a bar (known length) or a spinner
+(unknown); piped, plain lines only (a transcription's progress through the audio, and each
+command's own result lines). Log lines take a human format on a terminal."""
 
 from __future__ import annotations
 
@@ -8,14 +9,16 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 import click
 
 SPIN_FRAMES = "|/-\\"
 SPIN_SECONDS = 0.1
 HUMAN_LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+T = TypeVar("T")
 
 
 def on_terminal() -> bool:
@@ -32,14 +35,12 @@ def use_human_logs_on_terminal() -> None:
 
 @contextmanager
 def spinner(label: str) -> Iterator[None]:
-    """Spin beside ``label`` with the time taken while the block runs (terminal), or print
-    ``label ...`` then ``label: done in N s`` (piped)."""
-    started = time.monotonic()
+    """Spin beside ``label`` with the time taken while the block runs, on a terminal; piped,
+    the command's own lines are all there is."""
     if not on_terminal():
-        click.echo(f"{label} ...", err=True)
         yield
-        click.echo(f"{label}: done in {time.monotonic() - started:.1f} s", err=True)
         return
+    started = time.monotonic()
     stop = threading.Event()
 
     def spin() -> None:
@@ -82,3 +83,16 @@ class SecondsProgress:
     def __exit__(self, *exc_info) -> None:
         if self.bar is not None:
             self.bar.__exit__(*exc_info)
+
+
+def run_steps(label: str, steps: list[tuple[str, Callable[[], T]]]) -> list[T]:
+    """Run named steps in order and return their results, with a bar through the steps on a
+    terminal; piped, the command's own lines are all there is."""
+    if not on_terminal():
+        return [step() for _, step in steps]
+    results: list[T] = []
+    with click.progressbar(steps, label=label, file=sys.stderr, show_pos=True,
+                           item_show_func=lambda item: item[0] if item else None) as bar:
+        for _, step in bar:
+            results.append(step())
+    return results

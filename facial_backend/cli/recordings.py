@@ -1,8 +1,10 @@
-"""``flask recordings purge``: remove the files of soft-deleted recordings for good."""
+"""``flask recordings purge``: remove the files of soft-deleted recordings for good (a spinner on
+a terminal while it runs, plain lines when piped)."""
 
 import click
 from flask.cli import AppGroup
 
+from facial_backend.cli.progress import spinner
 from facial_backend.services.recordings.recordings import purge_deleted
 
 recordings_cli = AppGroup("recordings", help="Manage the iPhone app's recordings.")
@@ -14,7 +16,8 @@ recordings_cli = AppGroup("recordings", help="Manage the iPhone app's recordings
 @click.option("--dry-run", is_flag=True, help="List what would be purged; change nothing.")
 def purge(days: float, dry_run: bool) -> None:
     """Remove from storage the files of recordings soft-deleted more than DAYS ago."""
-    purged = purge_deleted(days, dry_run=dry_run)
+    with spinner("purging deleted recordings"):
+        purged = purge_deleted(days, dry_run=dry_run)
     done = "would be purged" if dry_run else "purged"
     for recording in purged:
         click.echo(f"{done} {recording.id} {recording.storage_key}")

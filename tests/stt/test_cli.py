@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import re
-import select
 import signal
-import subprocess
-import sys
-import time
 
 from facial_backend.extensions import db
 from facial_backend.models.stt_jobs import SttJob
 from facial_backend.stt.engines import FAKE_TEXT
-from tests.stt.conftest import FIXTURES, ROOT
+from tests.stt.conftest import FIXTURES
+from tests.terminal import run_on_terminal
 
 
 def test_transcribe_prints_the_text(stt_app):
@@ -74,28 +70,6 @@ def test_transcribe_piped_prints_plain_progress_lines(stt_app):
     assert result.stdout.strip() == FAKE_TEXT
     assert result.stderr.splitlines() == ["transcribing speech.wav: 1.0 / 4.5 s",
                                           "transcribing speech.wav: 4.5 / 4.5 s"]
-
-
-def run_on_terminal(args: list[str], env: dict[str, str], timeout: float = 120) -> str:
-    """Run ``flask --app wsgi ARGS`` with stdout and stderr on a pseudo-terminal; its output."""
-    primary, secondary = pty.openpty()
-    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT,
-                               env=env, stdin=subprocess.DEVNULL, stdout=secondary,
-                               stderr=secondary)
-    os.close(secondary)
-    chunks, deadline = [], time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([primary], [], [], deadline - time.monotonic())
-        try:
-            chunk = os.read(primary, 65536) if ready else b""
-        except OSError:  # the terminal closed: the process is done
-            chunk = b""
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(primary)
-    assert process.wait(timeout=30) == 0, b"".join(chunks).decode(errors="replace")
-    return b"".join(chunks).decode(errors="replace")
 
 
 def test_on_a_terminal_logs_are_human_and_transcription_shows_a_bar(tmp_path):
