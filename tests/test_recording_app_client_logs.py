@@ -3,6 +3,8 @@ bounds per line and per session, and the per-address rate limit."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from facial_backend.constants import recording_app as constants
@@ -117,3 +119,24 @@ def test_posting_is_rate_limited_per_client_address(app_settings):
     with limited.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def test_with_redis_every_process_shares_the_count(app_settings):
+    redis_url = os.environ.get("TEST_REDIS_URL")
+    if not redis_url:
+        pytest.skip("needs TEST_REDIS_URL (a Redis db number of the tests' own)")
+    import redis
+
+    from facial_backend import create_app
+
+    redis.Redis.from_url(redis_url).flushdb()
+    settings = {**app_settings, "TESTING": True, "REDIS_URL": redis_url, "CLIENT_LOG_RATE_LIMIT": "3/minute"}
+    apps = [create_app(settings), create_app(settings)]
+    first, second = (app.test_client() for app in apps)
+    answers = [client.post("/api/log/client", json={"message": "x"}).status_code
+               for client in (first, second, first, second)]
+    assert answers == [200, 200, 200, 429]
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()

@@ -118,10 +118,11 @@ def recording_app_stats(*, limit: int, offset: int = 0) -> RecordingAppStats:
     by_status = dict(db.session.execute(
         sa.select(Video.status, sa.func.count()).join(StudySession, StudySession.id == Video.session_id)
         .where(_IS_RECORDING_SESSION).group_by(Video.status)).tuples().all())
-    by_type = dict(db.session.execute(
-        sa.select(sa.func.coalesce(StudySession.video_type, "recording"), sa.func.count())
-        .where(_IS_RECORDING_SESSION).group_by(sa.func.coalesce(StudySession.video_type, "recording")))
-        .tuples().all())
+    by_type: dict[str, int] = {}
+    for video_type, count in db.session.execute(
+            sa.select(StudySession.video_type, sa.func.count()).where(_IS_RECORDING_SESSION)
+            .group_by(StudySession.video_type)).tuples():
+        by_type[video_type or "recording"] = by_type.get(video_type or "recording", 0) + count
     total_bytes = db.session.scalar(
         sa.select(sa.func.coalesce(sa.func.sum(Video.size), 0))
         .join(StudySession, StudySession.id == Video.session_id).where(_IS_RECORDING_SESSION, _COMPLETE))
