@@ -14,7 +14,6 @@ from flask import Blueprint, Flask, current_app, request
 from flask_socketio import emit, join_room, leave_room
 from simple_websocket import ConnectionClosed
 
-from facial_backend.api import doc
 from facial_backend.auth import bearer_token, user_from_token
 from facial_backend.errors import ApiError, NotFound
 from facial_backend.extensions import db, sock, socketio
@@ -55,12 +54,12 @@ def _refusal(session_id: str, token: str | None) -> tuple[str, str] | None:
 
 
 @sock.route("/ws/sessions/<session_id>", bp=bp)
-@doc("Live events of a session (WebSocket, text frames; ?token= when AUTH_REQUIRED)",
-     tags=["testbed live events"], auth="optional",
-     description="Sends {event, session_id, data} envelopes: connected, note.created, "
-                 "note.updated, note.appended, note.deleted, stt.task.created, stt.task.done, "
-                 "error.occurred, session.ended. Text 'ping' is answered with 'pong'.")
 def session_socket(ws, session_id):
+    """Live events of a session (WebSocket, text frames; ?token= when AUTH_REQUIRED).
+
+    Sends {event, session_id, data} envelopes: connected, note.created, note.updated,
+    note.appended, note.deleted, stt.task.created, stt.task.done, error.occurred,
+    session.ended. Text 'ping' is answered with 'pong'."""
     refusal = _refusal(session_id, request.args.get("token"))
     if refusal:
         ws.send(events.envelope(session_id, refusal[0], {"message": refusal[1]}))

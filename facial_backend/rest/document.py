@@ -37,10 +37,11 @@ def _build(app: Flask) -> dict[str, Any]:
 
 
 def undocumented_routes(app: Flask) -> list[str]:
-    """``"METHOD /rule"`` of every route the document does not describe."""
+    """``"METHOD /rule"`` of every HTTP route the document does not describe (WebSocket
+    routes are not HTTP operations)."""
     paths = openapi_document(app)["paths"]
     missing = []
-    for rule in app.url_map.iter_rules():
+    for rule in (rule for rule in app.url_map.iter_rules() if not rule.websocket):
         operations = paths.get(_RULE_ARG.sub(r"{\1}", rule.rule), {})
         for method in sorted(rule.methods - _IMPLICIT_METHODS):
             if method.lower() not in operations:
