@@ -140,7 +140,10 @@ def test_termination_removes_the_upload_and_its_bytes(client, app):
     session_id = new_session(client)
     location = create(client, 100, video_metadata(session_id, "dropped")).headers["Location"]
     assert patch(client, location, 0, b"x" * 40).status_code == 204
+    [video] = client.get(f"/api/session/{session_id}").get_json()["videos"]
+    assert (video["video_id"], video["status"]) == ("dropped", "receiving")
     assert client.delete(location, headers=TUS).status_code == 204
+    assert client.get(f"/api/session/{session_id}").get_json()["videos"] == []
     assert head(client, location).status_code == 404
     assert patch(client, location, 40, b"x").status_code == 404
     assert [name for name in data_files(Path(app.config["DATA_DIR"]))
@@ -164,3 +167,4 @@ def test_expired_upload_is_gone_and_purged(client, app, runner):
     assert f"removed tus upload {upload_id}" in result.output
     assert head(client, location).status_code == 404
     assert not (Path(app.config["DATA_DIR"]) / ".staging" / "tus" / upload_id).exists()
+    assert client.get(f"/api/session/{session_id}").get_json()["videos"] == []

@@ -74,8 +74,8 @@ def _video(metadata: dict[str, str], user: User | None) -> Destination:
         raise BadRequest(f"Invalid Upload-Metadata: {', '.join(sorted(bad))}.", "invalid_upload_metadata",
                          fields=bad)
     session = sessions.get_session(metadata["session_id"])
-    video = find_video(session.id, metadata["video_id"])
-    if video is not None:
+    # The row exists from now on (listed as receiving), so completing it only updates it.
+    with lock_video(session.id, metadata["video_id"], lambda: session) as video:
         _check_free(video)
     return Destination("video", current_app.config["TUS_MAX_SIZE"], session_id=session.id,
                        video_id=metadata["video_id"], file_extension=_extension(metadata))
@@ -145,6 +145,21 @@ def finish_video(upload: TusUpload, staging: TusStaging, sha256: str | None) -> 
         video.completed_at = now
         _mark_complete(upload, sha256, now)
     sessions.write_session_mirror(upload.session_id)
+
+
+def release(upload: TusUpload) -> None:
+    """With an unfinished upload that is removed goes the video row it reserved, unless
+    something else uses it (chunks, metadata, another upload)."""
+    if upload.target != "video" or upload.status != "receiving":
+        return
+    video = find_video(upload.session_id, upload.video_id, for_update=True)
+    if video is None or video.status != "receiving" or video.received_chunks or video.metadata_json:
+        return
+    other = db.session.scalar(db.select(TusUpload.id).filter(
+        TusUpload.session_id == upload.session_id, TusUpload.video_id == upload.video_id,
+        TusUpload.status == "receiving", TusUpload.id != upload.id).limit(1))
+    if other is None:
+        db.session.delete(video)
 
 
 def finish_recording(upload: TusUpload, staging: TusStaging) -> None:

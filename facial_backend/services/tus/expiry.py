@@ -11,7 +11,7 @@ from flask import current_app
 from facial_backend import blocking_work
 from facial_backend.extensions import db
 from facial_backend.models.tus import TusUpload
-from facial_backend.services.tus import running_hashes
+from facial_backend.services.tus import destinations, running_hashes
 from facial_backend.services.tus.staging import StagedFileLost, TusStaging, UploadBusy
 from facial_backend.timeutil import utcnow
 
@@ -50,6 +50,7 @@ def _delete_if_due(upload_id: str, now, old) -> bool:
     due = upload is not None and (upload.expires_at <= now if upload.status == "receiving"
                                   else upload.updated_at <= old)
     if due:
+        destinations.release(upload)
         db.session.delete(upload)
     db.session.commit()
     return due

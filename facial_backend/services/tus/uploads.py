@@ -182,15 +182,19 @@ def terminate(upload_id: str, user: User | None) -> None:
     staging = _staging(upload.id)
     try:
         with staging.locked():
-            db.session.delete(upload)
-            db.session.commit()
+            _remove(upload)
     except UploadBusy:
         raise _busy() from None
     except StagedFileLost:
-        db.session.delete(upload)
-        db.session.commit()
+        _remove(upload)
     running_hashes.forget(upload_id)
     staging.remove()
+
+
+def _remove(upload: TusUpload) -> None:
+    destinations.release(upload)
+    db.session.delete(upload)
+    db.session.commit()
 
 
 def _visible(upload_id: str, user: User | None) -> TusUpload:
