@@ -82,3 +82,17 @@ def test_log_lines_are_json_with_request_id(app):
         record.status = 200
         line = json.loads(formatter.format(record))
     assert line["request_id"] == "rid-1" and line["status"] == 200 and line["level"] == "info"
+
+
+def test_database_health_as_the_recordings_origin_had_it(client, app_settings):
+    answered = client.get("/health/db")
+    assert answered.status_code == 200 and answered.json["status"] == "healthy"
+    assert answered.json["database"] in ("sqlite", "postgresql")
+    import socket
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = create_app({**app_settings, "DATABASE_URL": f"postgresql://postgres@127.0.0.1:{port}/none"})
+    down = app.test_client().get("/health/db")
+    assert down.status_code == 503 and down.json["code"] == "database_unavailable"
+    assert down.json["error"] and down.json["request_id"]

@@ -4,6 +4,7 @@ from flask import current_app
 
 from blueprints.recording_app import frontend
 from facial_backend import __version__, open_mode
+from facial_backend.errors import ApiError
 from facial_backend.rest import Blueprint
 from facial_backend.schemas import meta as schemas
 from facial_backend.services.shared import health
@@ -31,6 +32,17 @@ def health_status():
     database = health.database_kind()
     return {"status": "healthy", "service": SERVICE_NAME, "version": __version__,
             "database": database, "message": f"Service is running with {database}"}
+
+
+@bp.get("/health/db")
+@bp.response(200, schemas.DatabaseHealthSchema, description="The database answers")
+@bp.errors((503, "The database does not answer"))
+def database_health():
+    """Database health (the recordings origin's check)"""
+    database = health.database_kind()
+    if not health.database_answers():
+        raise ApiError(503, "database_unavailable", f"The {database} database does not answer.")
+    return {"status": "healthy", "database": database, "message": f"The {database} database answers"}
 
 
 @bp.get("/livez")

@@ -28,3 +28,9 @@ class ReadinessSchema(Schema):
         "description": 'Each dependency: "ok" or "error: <reason>".'})
     auth = fields.String(required=True, metadata={
         "description": "required, or open (AUTH_REQUIRED=false: origin clients' compatibility mode)"})
+
+
+class DatabaseHealthSchema(Schema):
+    status = fields.String(required=True, metadata={"example": "healthy"})
+    database = fields.String(required=True, metadata={"description": "sqlite or postgresql"})
+    message = fields.String(required=True)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import redis
 from flask import current_app
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from facial_backend.extensions import db, get_storage
 
@@ -52,6 +53,16 @@ def readiness() -> dict[str, str]:
         except Exception as exc:  # any failure makes the service not ready; say which
             results[name] = f"error: {type(exc).__name__}: {exc}"[:300]
     return results
+
+
+def database_answers() -> bool:
+    """Whether ``SELECT 1`` succeeds (a failed transaction is rolled back)."""
+    try:
+        check_database()
+    except SQLAlchemyError:
+        db.session.rollback()
+        return False
+    return True
 
 
 def database_kind() -> str:
