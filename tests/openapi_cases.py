@@ -31,6 +31,10 @@ class World:
     segment_id: str = ""
     object_url: str = ""
     upload_fields: dict[str, str] = field(default_factory=dict)
+    recorder: str = ""
+    admin: str = ""
+    rec_sid: str = ""  # a recording-app session holding the complete video "v"
+    recording_id: str = ""  # an iPhone recording whose file is in storage, not yet completed
 
     def bearer(self, token: str) -> dict[str, dict[str, str]]:
         return {"headers": {"Authorization": f"Bearer {token}"}}
@@ -72,6 +76,31 @@ NOTE = {"timestamp": "2025-01-26T10:32:15Z", "content": "Lane change", "speaker"
 POINT = {"timestamp": "2025-01-26T10:32:15.120Z", "channel": "speed", "value": 27.4, "unit": "m/s"}
 SEGMENT = {"sessionId": "s1", "evaluatorId": "eva", "clientId": "cli", "imageIndex": 3,
            "audioBase64": base64.b64encode(M4A).decode()}
+INITIATE = {"appointment_id": "123e4567-e89b-12d3-a456-426614174000", "filename": "memo.m4a",
+            "content_type": "audio/m4a"}
+RECORDING = "/api/v1/recordings/{recording_id}"
+
+
+def _chunk(video_id: str, index: int, total: int, data: bytes) -> Callable[[World], dict[str, Any]]:
+    def build(world: World) -> dict[str, Any]:
+        fields = {"session_id": world.rec_sid, "video_id": video_id, "chunk_index": str(index),
+                  "total_chunks": str(total)}
+        return _form(fields, [("chunk", f"chunk_{index}", data, "application/octet-stream")])(world)
+    return build
+
+
+def _metadata(world: World) -> dict[str, Any]:
+    return {"json": {"session_id": world.rec_sid, "video_id": "v", "prompt_id": "smile", "duration": 4.5}}
+
+
+def _as(token: str, body: dict[str, Any] | None = None) -> Callable[[World], dict[str, Any]]:
+    """The world's ``token`` as bearer, with an optional JSON body."""
+    def build(world: World) -> dict[str, Any]:
+        request = world.bearer(getattr(world, token))
+        return {**request, "json": body} if body is not None else request
+    return build
+
+
 NOTES = "/api/sessions/{sid}/notes"
 TELEMETRY = "/api/sessions/{sid}/telemetry"
 TASKS = "/api/sessions/{sid}/stt/tasks"
@@ -161,19 +190,74 @@ CASES: dict[str, list[Case]] = {
     "GET /storage/objects/{key}": [Case("{object_url}", 200),
                                    Case("/storage/objects/b.txt?expires=1&signature=x", 403)],
 }
-LOCAL_STORAGE_ONLY = {"POST /storage/upload", "GET /storage/objects/{key}"}
+# The recording app and the iPhone recordings. clear-all stays the last operation: it removes
+# every recording-app session.
+CASES.update({
+    "POST /api/session/create": [Case("/api/session/create", 201, _json({"participant_id": "p-1"})),
+                                 Case("/api/session/create", 400, _json({"video_type": "film"}))],
+    "POST /api/upload/chunk": [Case("/api/upload/chunk", 200, _chunk("w", 0, 2, b"first")),
+                               Case("/api/upload/chunk", 200, _chunk("v", 0, 1, b"video")),
+                               Case("/api/upload/chunk", 400, _form({"session_id": "s"})),
+                               Case("/api/upload/chunk", 404, _form(
+                                   {"session_id": "nope", "video_id": "v", "chunk_index": "0", "total_chunks": "1"},
+                                   [("chunk", "chunk_0", b"x", "application/octet-stream")]))],
+    "GET /api/upload/status": [Case("/api/upload/status?session_id={rec_sid}&video_id=v", 200),
+                               Case("/api/upload/status?session_id={rec_sid}&video_id=w", 200),
+                               Case("/api/upload/status?session_id={rec_sid}&video_id=nope", 404),
+                               Case("/api/upload/status?session_id=../x&video_id=v", 400)],
+    "POST /api/upload/metadata": [Case("/api/upload/metadata", 200, _metadata),
+                                  Case("/api/upload/metadata", 404, _json({"session_id": "nope", "video_id": "v"})),
+                                  Case("/api/upload/metadata", 400, _json({"session_id": "s"}))],
+    "GET /api/session/{session_id}": [Case("/api/session/{rec_sid}", 200), Case("/api/session/nope", 404)],
+    "GET /api/session/{session_id}/videos/{video_id}": [
+        Case("/api/session/{rec_sid}/videos/v", 200, _as("operator")),
+        Case("/api/session/{rec_sid}/videos/v", 401),
+        Case("/api/session/{rec_sid}/videos/nope", 404, _as("operator"))],
+    "POST /api/log/client": [Case("/api/log/client", 200, _json({"level": "warn", "message": "retry"})),
+                             Case("/api/log/client", 400, _json({"level": "warn"})),
+                             Case("/api/log/client", 404, _json({"message": "x", "session_id": "nope"}))],
+    "GET /api/log/client/{session_id}": [Case("/api/log/client/{rec_sid}", 200, _as("operator")),
+                                         Case("/api/log/client/{rec_sid}", 403, _as("evaluator")),
+                                         Case("/api/log/client/nope", 404, _as("operator"))],
+    "GET /api/admin/stats": [Case("/api/admin/stats?limit=5", 200, _as("operator")),
+                             Case("/api/admin/stats", 401), Case("/api/admin/stats?limit=0", 400, _as("operator"))],
+    "POST /api/quality/check": [Case("/api/quality/check", 501, _json({"image": "data:,"}))],
+    "POST /api/v1/recordings/upload/initiate": [
+        Case("/api/v1/recordings/upload/initiate", 200, _as("recorder", INITIATE)),
+        Case("/api/v1/recordings/upload/initiate", 400, _as("recorder", {"filename": "memo.m4a"})),
+        Case("/api/v1/recordings/upload/initiate", 401, _json(INITIATE)),
+        Case("/api/v1/recordings/upload/initiate", 422, _as("recorder", {**INITIATE, "content_type": "text/x"}))],
+    "POST /api/v1/recordings/upload/complete/{recording_id}": [
+        Case("/api/v1/recordings/upload/complete/{recording_id}", 200,
+             _as("recorder", {"duration_seconds": 2.5, "recording_metadata": {"device_model": "iPhone 15"}})),
+        Case("/api/v1/recordings/upload/complete/nope", 404, _as("recorder", {})),
+        Case("/api/v1/recordings/upload/complete/{recording_id}", 422, _as("recorder", {"duration_seconds": -1}))],
+    "GET /api/v1/recordings/": [Case("/api/v1/recordings/", 200, _as("recorder")),
+                                Case("/api/v1/recordings/?limit=0", 422, _as("recorder"))],
+    "GET /api/v1/recordings": [Case("/api/v1/recordings?status=uploaded", 200, _as("recorder")),
+                               Case("/api/v1/recordings", 401)],
+    "GET /api/v1/recordings/{recording_id}": [Case(RECORDING, 200, _as("recorder")),
+                                              Case("/api/v1/recordings/nope", 404, _as("recorder"))],
+    "GET /api/v1/recordings/{recording_id}/download-url": [
+        Case(RECORDING + "/download-url?expires_in=600", 200, _as("recorder")),
+        Case(RECORDING + "/download-url?expires_in=5", 422, _as("recorder"))],
+    "POST /api/v1/recordings/{recording_id}/transcribe": [
+        Case(RECORDING + "/transcribe", 202, _as("recorder")),
+        Case("/api/v1/recordings/nope/transcribe", 404, _as("recorder"))],
+    "DELETE /api/v1/recordings/{recording_id}": [Case(RECORDING, 200, _as("recorder")),
+                                                 Case(RECORDING, 400, _as("recorder"))],
+    "POST /api/data/clear-all": [Case("/api/data/clear-all", 403, _as("operator", {"confirm": "clear-all"})),
+                                 Case("/api/data/clear-all", 400, _as("admin", {})),
+                                 Case("/api/data/clear-all", 200, _as("admin", {"confirm": "clear-all"}))],
+})
+LOCAL_STORAGE_ONLY = {"POST /storage/upload", "GET /storage/objects/{key}",
+                      # a redirect to a presigned URL on S3
+                      "GET /api/session/{session_id}/videos/{video_id}"}
 
 # Operations whose owners have yet to add their cases here (and body examples to their
 # routes). Both sets only shrink: a new operation comes with its cases and example.
 AWAITING_CASES = {
-    "POST /api/session/create", "POST /api/upload/chunk", "GET /api/upload/status",
-    "POST /api/upload/metadata", "GET /api/session/{session_id}",
-    "GET /api/session/{session_id}/videos/{video_id}",
-    "POST /api/v1/recordings/upload/initiate", "POST /api/v1/recordings/upload/complete/{recording_id}",
-    "GET /api/v1/recordings", "GET /api/v1/recordings/", "GET /api/v1/recordings/{recording_id}",
-    "DELETE /api/v1/recordings/{recording_id}", "GET /api/v1/recordings/{recording_id}/download-url",
-    "POST /api/v1/recordings/{recording_id}/transcribe",
     "OPTIONS /files/", "POST /files/", "OPTIONS /files/{upload_id}", "HEAD /files/{upload_id}",
     "PATCH /files/{upload_id}", "DELETE /files/{upload_id}",
 }
-AWAITING_EXAMPLES = {"POST /api/upload/chunk", "POST /files/", "PATCH /files/{upload_id}"}
+AWAITING_EXAMPLES = {"POST /files/", "PATCH /files/{upload_id}"}

@@ -9,12 +9,15 @@ import pytest
 from openapi_core import Config, OpenAPI
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
 
-from facial_backend.extensions import get_storage
+from facial_backend.extensions import db, get_storage
+from facial_backend.models.recordings import Recording
 from tests.openapi_cases import (
     AWAITING_CASES,
     AWAITING_EXAMPLES,
     CASES,
+    INITIATE,
     LOCAL_STORAGE_ONLY,
+    M4A,
     NOTE,
     POINT,
     SEGMENT,
@@ -51,6 +54,7 @@ def _world(client, app, make_user) -> World:
     segment = client.post("/api/session/segment", json=SEGMENT, headers={
         "Authorization": f"Bearer {world.evaluator}"})
     world.segment_id = segment.json["segmentId"]
+    _recording_app_world(client, app, make_user, world)
     with app.test_request_context(base_url="http://localhost/"):
         storage = get_storage()
         if storage.name == "local":
@@ -60,6 +64,19 @@ def _world(client, app, make_user) -> World:
             world.upload_fields = storage.presigned_upload("contract/clip.mp4", "video/mp4", max_bytes=1024,
                                                            expires_in=60).fields
     return world
+
+
+def _recording_app_world(client, app, make_user, world: World) -> None:
+    """A recording-app session (its video "v" is sent by the chunk cases), a recorder's
+    initiated recording with its file stored as the phone's POST leaves it, an admin."""
+    _, world.recorder = make_user("rita", "recorder")
+    _, world.admin = make_user("ada", "admin")
+    world.rec_sid = client.post("/api/session/create", json={}).json["session_id"]
+    started = client.post("/api/v1/recordings/upload/initiate", json=INITIATE,
+                          headers={"Authorization": f"Bearer {world.recorder}"}).json
+    world.recording_id = started["recording_id"]
+    with app.app_context():
+        get_storage().put_bytes(db.session.get(Recording, world.recording_id).storage_key, M4A, "audio/m4a")
 
 
 def test_every_operation_has_example_requests(app, spec):

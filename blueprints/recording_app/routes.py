@@ -46,7 +46,10 @@ def _max_chunk_request() -> int:
 @max_body(_max_chunk_request)
 @bp.arguments(schemas.ChunkFormSchema, location="form", content_type="multipart/form-data",
               error_status_code=400)
-@bp.doc(requestBody=multipart_request(schemas.ChunkFormSchema, {"chunk": "The chunk's bytes"}))
+@bp.doc(requestBody=multipart_request(
+    schemas.ChunkFormSchema, {"chunk": "The chunk's bytes"},
+    example={"session_id": "0b9a5c1e-5d7e-4c57-9f3f-1c2b3a4d5e6f", "video_id": "video_1733490000000",
+             "chunk_index": "0", "total_chunks": "3", "chunk": "(1 MiB of the video, as a file part chunk_0)"}))
 @bp.response(200, schemas.ChunkReceivedSchema)
 @bp.errors((400, "Invalid or missing field (named)"), UNKNOWN_SESSION,
            (409, "Differs from a completed video's chunk"), (410, "Upload expired or lost"),
