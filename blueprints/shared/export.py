@@ -7,7 +7,6 @@ from flask import Response, request, stream_with_context
 from marshmallow import fields, validate
 
 from facial_backend.auth import current_user, login_required
-from facial_backend.models.users import User
 from facial_backend.rest import Blueprint
 from facial_backend.schemas.base import BaseSchema
 from facial_backend.schemas.testbed import TestbedNoteSchema
@@ -40,9 +39,16 @@ class MediaLinkSchema(BaseSchema):
     session_id = fields.String()
 
 
-def session_zip_response(user: User, session_id: str, *, address: str | None, channel: str = "api") -> Response:
-    """The streamed export of a session for ``user`` (also what the console answers with, with
-    ``channel="console"``): 403 unless an operator or admin, 404 for an unknown session."""
+class MediaItemSchema(BaseSchema):
+    kind = fields.String(metadata={"description": f"One of {', '.join(MEDIA_KINDS)}"})
+    id = fields.String()
+    content_type = fields.String()
+    name = fields.String(metadata={"description": "Its file name in the session's export"})
+
+
+def session_zip_response(user, session_id: str, *, address: str | None, channel: str = "api") -> Response:
+    """The streamed export of a session for the signed-in ``user`` (also what the console answers
+    with, with ``channel="console"``): 403 unless an operator or admin, 404 for an unknown session."""
     export = start_export(user, session_id, address=address, channel=channel,
                           note_bodies=TestbedNoteSchema(many=True).dump)
     return Response(stream_with_context(iter(export)), mimetype="application/zip",
@@ -62,6 +68,15 @@ def export_session(session_id):
     transcripts (text, JSON with segment times, WebVTT), and `manifest.json` last: every file
     with its size and SHA-256, and the session's metadata. Recorded in the access audit."""
     return session_zip_response(current_user(), session_id, address=request.remote_addr)
+
+
+@bp.get("/api/sessions/<session_id>/media")
+@login_required()
+@bp.response(200, MediaItemSchema(many=True))
+@bp.errors((401, "No or invalid token"), (403, "A role that never reads media"), (404, "Unknown session"))
+def list_media(session_id):
+    """The stored media items of a session the caller may get player links to"""
+    return media_links.readable_media(current_user(), session_id)
 
 
 @bp.get("/api/sessions/<session_id>/media/<kind>/<item_id>/link")

@@ -142,3 +142,16 @@ def test_a_missing_stored_file_is_404(app, client, operator, recording_session):
         app.extensions["storage"].delete(f"facial_recordings/{recording_session.session_id}/video_2.webm")
     response = link(client, recording_session.session_id, "video", "video_2", operator[1])
     assert response.status_code == 404 and response.json["code"] == "file_missing"
+
+
+def test_media_listing_shows_what_the_caller_may_link(client, operator, demo_tokens, live_session):
+    everything = client.get(f"/api/sessions/{live_session.session_id}/media", headers=bearer(operator[1]))
+    assert everything.status_code == 200
+    assert {(item["kind"], item["id"]) for item in everything.json} == set(live_session.media)
+    assert all(item["content_type"] == "audio/mp4" for item in everything.json)
+    mine = client.get(f"/api/sessions/{live_session.session_id}/media", headers=bearer(demo_tokens["evaluator1"]))
+    assert {(item["kind"], item["id"]) for item in mine.json} == set(live_session.media)
+    theirs = client.get(f"/api/sessions/{live_session.session_id}/media", headers=bearer(demo_tokens["evaluator2"]))
+    assert theirs.status_code == 200 and theirs.json == []
+    unknown = client.get("/api/sessions/sess_nope/media", headers=bearer(operator[1]))
+    assert unknown.status_code == 404 and unknown.json["code"] == "session_not_found"

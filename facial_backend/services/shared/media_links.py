@@ -15,7 +15,7 @@ from facial_backend.errors import ApiError, NotFound
 from facial_backend.extensions import db, get_storage
 from facial_backend.models.sessions import StudySession
 from facial_backend.models.users import User
-from facial_backend.services.export.media import MEDIA_KINDS, find_media
+from facial_backend.services.export.media import MEDIA_KINDS, MediaItem, find_media, session_media
 from facial_backend.services.shared import audit
 from facial_backend.timeutil import utcnow
 
@@ -43,15 +43,20 @@ def signed_url(key: str, content_type: str, expires_in: int = DEFAULT_SECONDS) -
     return get_storage().presigned_download(key, expires_in=expires_in, content_type=content_type), expires_at
 
 
+def readable_media(user: User, session_id: str) -> list[MediaItem]:
+    """The media items of a session ``user`` may get links to (what to ask ``media_link`` for)."""
+    _check_role(user)
+    _check_session(session_id)
+    return [item for item in session_media(session_id) if item.readable_by(user)]
+
+
 def media_link(user: User, session_id: str, kind: str, item_id: str, *, expires_in: int = DEFAULT_SECONDS,
                address: str | None, channel: str = "api") -> MediaLink:
     """A player link to one media item of a session, recorded in the access audit."""
-    if user.role not in LINK_ROLES:
-        raise ApiError(403, "forbidden", f"This needs one of the roles: {', '.join(LINK_ROLES)}.")
+    _check_role(user)
     if kind not in MEDIA_KINDS:
         raise NotFound(f"There is no media kind {kind!r}; one of {', '.join(MEDIA_KINDS)}.", "media_not_found")
-    if db.session.get(StudySession, session_id) is None:
-        raise NotFound(f"Session {session_id} not found.", "session_not_found")
+    _check_session(session_id)
     item = find_media(session_id, kind, item_id)
     if item is None or not item.readable_by(user):
         raise NotFound(f"Session {session_id} has no {kind} {item_id}.", "media_not_found")
@@ -63,3 +68,13 @@ def media_link(user: User, session_id: str, kind: str, item_id: str, *, expires_
                  target_kind=kind, target_id=item_id, details={"expires_in": expires_in})
     return MediaLink(url=url, expires_at=expires_at, expires_in=expires_in, content_type=item.content_type,
                      size=info.size, kind=kind, id=item_id, session_id=session_id)
+
+
+def _check_role(user: User) -> None:
+    if user.role not in LINK_ROLES:
+        raise ApiError(403, "forbidden", f"This needs one of the roles: {', '.join(LINK_ROLES)}.")
+
+
+def _check_session(session_id: str) -> None:
+    if db.session.get(StudySession, session_id) is None:
+        raise NotFound(f"Session {session_id} not found.", "session_not_found")
