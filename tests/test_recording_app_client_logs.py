@@ -140,3 +140,17 @@ def test_with_redis_every_process_shares_the_count(app_settings):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_an_unreachable_redis_does_not_refuse_the_logs(app_settings):
+    from facial_backend import create_app
+
+    settings = {**app_settings, "TESTING": True, "REDIS_URL": "redis://127.0.0.1:9/0",
+                "CLIENT_LOG_RATE_LIMIT": "2/minute"}
+    app = create_app(settings)
+    client = app.test_client()
+    answers = [client.post("/api/log/client", json={"message": "x"}).status_code for _ in range(3)]
+    assert answers == [200, 200, 429]  # counted by this process while Redis is away
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()

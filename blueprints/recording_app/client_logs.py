@@ -1,7 +1,8 @@
 """The recording app's own log lines: posted by its uploader and logger, read by operators.
 
 Posting is rate limited per client address (CLIENT_LOG_RATE_LIMIT; counted in Redis when
-REDIS_URL is set, so every process shares the count).
+REDIS_URL is set, so every process shares the count; while Redis is unreachable each process
+counts alone rather than refusing the app's logs).
 """
 
 from flask import request
@@ -23,7 +24,8 @@ def limit_posts(state) -> None:
     """One limiter per app, for this blueprint's POSTs only."""
     app = state.app
     limiter = Limiter(get_remote_address, app=app, storage_uri=app.config["REDIS_URL"] or "memory://",
-                      key_prefix="client-log", strategy="moving-window", headers_enabled=True)
+                      key_prefix="client-log", strategy="moving-window", headers_enabled=True,
+                      swallow_errors=True, in_memory_fallback_enabled=True)
     limiter.limit(app.config["CLIENT_LOG_RATE_LIMIT"], methods=["POST"])(bp)
     app.extensions["client_log_limiter"] = limiter
 
