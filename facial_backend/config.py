@@ -228,6 +228,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("STT_MAX_ATTEMPTS", parse_positive_int, "5", "Attempts of a job with retryable errors."),
     Setting("STT_LEASE", parse_positive(parse_seconds), "10m",
             "A job whose worker has not finished within this time is taken again."),
+    Setting("STT_UPLOAD_WAIT", parse_seconds, "0",
+            "How long POST /stt/upload waits for its transcription (200 with the finished task), "
+            "else 201 with the pending task."),
 )
 
 

@@ -177,3 +177,7 @@ class SttUploadFormSchema(BaseSchema):
 
     file = Upload(metadata={"description": "The audio (m4a, wav, webm, ogg, mp3...)"})
     audio = Upload(metadata={"description": "The audio, when not sent as file"})
+    audio_chunk_id = fields.String(validate=validate.Length(min=1, max=200), metadata={
+        "description": "The client's name of this piece of audio (default: the file name)"})
+    duration_seconds = fields.Float(allow_nan=False, validate=NonNegative,
+                                    metadata={"description": "Length of the audio in seconds"})

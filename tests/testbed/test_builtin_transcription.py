@@ -132,3 +132,39 @@ def test_upload_transcribed_by_a_real_worker_reaches_websocket_subscribers(
         assert word_error_rate(SPEECH["speech.wav"][-1], event["data"]["transcript"]) < 0.3
     finally:
         subscriber.close()
+
+
+def test_upload_keeps_the_frontends_form_fields_and_chunk_events(client, app, sid, socketio_client,
+                                                                   run_stt_jobs):
+    """As the testbed frontend sends a chunk: ``audio_chunk_id`` and ``duration_seconds`` beside
+    the file; it reads ``transcript`` (the text so far) of each ``transcript.chunk.ready``."""
+    app.config["STT_ENGINE"] = "fake"
+    socketio_client.emit("subscribe", {"session_id": sid}, callback=True)
+    body, form_type = encode_multipart({"audio_chunk_id": "chunk-0007", "duration_seconds": "3.5"},
+                                       [("file", "blob.webm", b"\x1a\x45\xdf\xa3 webm audio", "audio/webm")])
+    created = client.post(f"/api/sessions/{sid}/stt/upload", data=body, content_type=form_type)
+    assert created.status_code == 201 and created.json["status"] == "pending"
+    assert created.json["audio_chunk_id"] == "chunk-0007" and created.json["duration_seconds"] == 3.5
+    assert run_stt_jobs() == ["done"]
+    chunk = dict(events_of(socketio_client))["transcript.chunk.ready"]
+    assert chunk == {**chunk, "id": created.json["id"], "audio_chunk_id": "chunk-0007", "delta": FAKE_TEXT,
+                     "transcript": FAKE_TEXT, "is_final": False}
+    body, form_type = encode_multipart({"duration_seconds": "-1"}, [("file", "a.m4a", b"x", "audio/m4a")])
+    refused = client.post(f"/api/sessions/{sid}/stt/upload", data=body, content_type=form_type)
+    assert refused.status_code == 422 and "duration_seconds" in refused.json["fields"]
+
+
+@pytest.mark.live
+def test_upload_answers_the_finished_task_within_the_wait(live_server_factory, worker_process):
+    """With STT_UPLOAD_WAIT the frontend gets its transcript in the answer (200), as the origin's
+    synchronous upload gave it; a worker process transcribes meanwhile."""
+    settings = {"STT_ENGINE": "fake", "STT_UPLOAD_WAIT": "60s"}
+    server = live_server_factory(settings)
+    worker = worker_process(settings, "--poll-interval", "0.1")
+    worker.wait_for("started (engine fake)")
+    sid = requests.post(f"{server.base_url}/api/sessions", json={"name": "sync"}, timeout=30).json()["id"]
+    answer = requests.post(f"{server.base_url}/api/sessions/{sid}/stt/upload", timeout=90,
+                           data={"audio_chunk_id": "chunk-1"},
+                           files={"file": ("a.m4a", b"\x00\x00\x00\x20ftypM4A audio", "audio/m4a")})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["status"] == "done" and answer.json()["transcript"] == FAKE_TEXT

@@ -12,6 +12,7 @@ outside module's PUT, as before.
 
 from __future__ import annotations
 
+import time
 from typing import IO, Any
 
 from flask import current_app
@@ -33,6 +34,10 @@ from facial_backend.stt.sources import SourceHooks
 from facial_backend.timeutil import utcnow
 
 JOB_KIND = "testbed_task"
+FINISHED = ("done", "failed")
+POLL_SECONDS = 0.1
+# The text of each job transcribing in this process so far (its segments come in order, here).
+_spoken_so_far: dict[str, str] = {}
 
 TRANSITIONS = {
     "pending": {"processing", "done", "failed"},
@@ -62,9 +67,11 @@ def create_task(session_id: str, fields: dict[str, Any], user: User | None = Non
 
 
 def create_uploaded_task(session_id: str, audio: IO[bytes], filename: str, content_type: str,
-                         user: User | None = None) -> SttTask:
+                         user: User | None = None, *, audio_chunk_id: str | None = None,
+                         duration_seconds: float | None = None) -> SttTask:
     """``POST /stt/upload`` (testbed v0.3): store the audio and transcribe it with the built-in
-    engine; ``transcript.chunk.ready`` events carry the text as it comes, then ``stt.task.done``."""
+    engine; ``transcript.chunk.ready`` events carry the text as it comes, then ``stt.task.done``.
+    The task is named by ``audio_chunk_id`` (else the file name)."""
     get_session(session_id)
     if not stt_jobs.transcription_enabled():
         raise ApiError(409, "transcription_disabled", "Transcription is disabled on this server (STT_ENGINE).")
@@ -72,8 +79,8 @@ def create_uploaded_task(session_id: str, audio: IO[bytes], filename: str, conte
     key = f"testbed/{session_id}/stt/{task_id}.{extension_for(content_type)}"
     get_storage().put_stream(key, audio, content_type, max_bytes=current_app.config["RECORDING_MAX_BYTES"])
     try:
-        return create_task(session_id, {"id": task_id, "audio_chunk_id": filename or task_id,
-                                        "storage_key": key}, user)
+        return create_task(session_id, {"id": task_id, "audio_chunk_id": audio_chunk_id or filename or task_id,
+                                        "duration_seconds": duration_seconds, "storage_key": key}, user)
     except BaseException:
         get_storage().delete(key)
         raise
@@ -161,12 +168,14 @@ def _job_task(job: SttJob, *allowed_from: str) -> SttTask | None:
 
 
 def _job_started(job: SttJob) -> None:
+    _spoken_so_far.pop(job.id, None)  # a retried job starts its text again
     if task := _job_task(job, "pending", "failed"):
         task.status, task.error, task.updated_at = "processing", None, utcnow()
 
 
 def _job_ended(status: str):
     def hook(job: SttJob) -> None:
+        _spoken_so_far.pop(job.id, None)
         if task := _job_task(job, "pending", "processing"):
             task.status, task.updated_at = status, utcnow()
             if status == "done":
@@ -177,12 +186,28 @@ def _job_ended(status: str):
     return hook
 
 
+def wait_until_finished(task: SttTask, seconds: float) -> SttTask:
+    """The task once done or failed, or as it is after ``seconds`` (looked at every 0.1 s)."""
+    deadline = time.monotonic() + seconds
+    while task.status not in FINISHED and time.monotonic() < deadline:
+        time.sleep(min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
+        db.session.commit()  # a new transaction sees the worker's commits
+        db.session.refresh(task)
+    return task
+
+
 def _job_segment(job: SttJob, segment: Segment) -> None:
-    session_id = db.session.scalar(db.select(SttTask.session_id).filter_by(id=job.source_id))
-    if session_id is not None:
-        events.publish(session_id, "transcript.chunk.ready",
-                       {"task_id": job.source_id, "text": segment.text, "start": segment.start,
-                        "end": segment.end})
+    """``transcript.chunk.ready``: the new text (``delta``) and the task's text so far
+    (``transcript``), as the testbed frontend reads them, beside ``task_id``/``text``/times."""
+    row = db.session.execute(db.select(SttTask.session_id, SttTask.audio_chunk_id).filter_by(
+        id=job.source_id)).first()
+    if row is None:
+        return
+    spoken = _spoken_so_far[job.id] = " ".join(filter(None, (_spoken_so_far.get(job.id), segment.text.strip())))
+    events.publish(row.session_id, "transcript.chunk.ready",
+                   {"id": job.source_id, "audio_chunk_id": row.audio_chunk_id, "delta": segment.text,
+                    "transcript": spoken, "is_final": False, "task_id": job.source_id,
+                    "text": segment.text, "start": segment.start, "end": segment.end})
 
 
 JOB_HOOKS = SourceHooks(on_started=_job_started, on_done=_job_ended("done"),
