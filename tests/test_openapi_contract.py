@@ -22,6 +22,7 @@ from tests.openapi_cases import (
     POINT,
     SEGMENT,
     World,
+    tus_metadata,
 )
 
 METHODS = {"get", "put", "post", "delete", "patch", "options", "head"}
@@ -77,6 +78,9 @@ def _recording_app_world(client, app, make_user, world: World) -> None:
     world.recording_id = started["recording_id"]
     with app.app_context():
         get_storage().put_bytes(db.session.get(Recording, world.recording_id).storage_key, M4A, "audio/m4a")
+    created = client.post("/files/", headers={"Tus-Resumable": "1.0.0", "Upload-Length": "10",
+                                              "Upload-Metadata": tus_metadata(world.rec_sid, "t")})
+    world.tus_id = created.headers["Location"].rsplit("/", 1)[1]
 
 
 def test_every_operation_has_example_requests(app, spec):

@@ -10,7 +10,6 @@ from werkzeug.http import http_date
 from blueprints.tus import headers
 from facial_backend.auth import authenticate_request
 from facial_backend.errors import NotFound
-from facial_backend.models.tus import TusUpload
 from facial_backend.rest import Blueprint
 from facial_backend.services.tus import protocol, uploads
 
@@ -33,7 +32,7 @@ _CHECKSUM = {"in": "header", "name": "Upload-Checksum", "schema": {"type": "stri
 _ID = {"in": "path", "name": "upload_id", "required": True, "schema": {"type": "string"}}
 _SECURITY = [{"bearer": []}, {}]
 _OFFSET_BODY = {"required": False, "content": {protocol.OFFSET_CONTENT_TYPE: {
-    "schema": {"type": "string", "format": "binary"}}}}
+    "schema": {"type": "string", "format": "binary"}, "example": "the next bytes of the file"}}}
 
 
 @bp.after_request
@@ -54,7 +53,8 @@ def _upload_id(upload_id: str) -> str:
     return upload_id
 
 
-def _state_headers(upload: TusUpload, response: Response) -> Response:
+def _state_headers(upload, response: Response) -> Response:
+    """The offset (and, while unfinished, the expiry) of a ``services.tus`` upload."""
     response.headers["Upload-Offset"] = str(upload.length if upload.status == "complete" else upload.offset)
     if upload.status == "receiving":
         response.headers["Upload-Expires"] = http_date(upload.expires_at)
@@ -91,7 +91,8 @@ def _capabilities() -> Response:
 @bp.route("/", methods=["POST"])
 @bp.doc(operationId="tusCreateUpload", summary="Create an upload, optionally with its first bytes",
         parameters=[_TUS_RESUMABLE, _UPLOAD_LENGTH, _DEFER_LENGTH, _METADATA, _CHECKSUM],
-        requestBody=_OFFSET_BODY, security=_SECURITY)
+        requestBody=_OFFSET_BODY, security=_SECURITY,
+        responses={201: {"description": "Created: Location, Upload-Offset, Upload-Expires"}})
 @bp.errors((400, "Bad header or metadata (named)"), (401, "A token is required"),
            (404, "Unknown session or recording"), (409, "The video is complete or uploading in chunks"),
            (412, "Tus-Resumable is not 1.0.0"), (413, "Upload-Length over the limit"),
