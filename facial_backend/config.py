@@ -209,6 +209,9 @@ SETTINGS: tuple[Setting, ...] = (
     # Testbed live events (seed 004)
     Setting("WS_PING_INTERVAL", parse_positive(parse_seconds), "25s",
             "Idle raw WebSocket connections are pinged this often; dead ones are dropped."),
+    Setting("TESTBED_API_VERSION", parse_choice("0.2", "0.3"), "0.2",
+            "Testbed API version: the type of a note sent without one (observation; 0.3: detail), "
+            "the version / reports and the Markdown export's sections."),
     # Operator console (/console)
     Setting("CONSOLE_IDLE_TIMEOUT", parse_positive(parse_seconds), "30m",
             "A console sign-in unused this long ends; the user signs in again."),

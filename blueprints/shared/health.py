@@ -17,12 +17,13 @@ SERVICE_NAME = "facial-data-collection-backend"
 @bp.get("/")
 @bp.response(200, schemas.RootSchema)
 def index():
-    """Service information (the testbed origin's root document)
+    """Service information (the testbed origin's root document; version: TESTBED_API_VERSION)
 
     With FRONTEND_DIR set, the web frontend's index.html instead."""
     if frontend.enabled():
         return frontend.send_index()
-    return {"status": "running", "service": SERVICE_NAME, "version": __version__, "docs": "/docs"}
+    return {"status": "running", "service": SERVICE_NAME,
+            "version": f"{current_app.config['TESTBED_API_VERSION']}.0", "docs": "/docs"}
 
 
 @bp.get("/health")

@@ -45,14 +45,18 @@ def list_notes(session_id, query):
                                        "application/json": {"schema": {"type": "object"}}}}})
 @bp.errors((404, "Unknown session"))
 def export_notes(session_id, query):
-    """Export the notes as Markdown (default) or JSON (?format=json)"""
+    """Export the notes as Markdown (default) or JSON (?format=json)
+
+    JSON: every note under notes, and grouped under summary, anomalies and detailed_notes.
+    Markdown: one Notes section, or with TESTBED_API_VERSION=0.3 the sections Test Summary,
+    Anomalies and Detailed Notes."""
     session = get_session(session_id)
     found = notes.list_notes(session_id)
     if query["format"] == "json":
         bodies = schemas.TestbedNoteSchema(many=True).dump(found)
         return Response(note_export.export_json(session, bodies), content_type="application/json")
-    return Response(note_export.export_markdown(session, found),
-                    content_type="text/markdown; charset=utf-8")
+    markdown = note_export.export_markdown(session, found, by_type=notes.api_version() == "0.3")
+    return Response(markdown, content_type="text/markdown; charset=utf-8")
 
 
 @bp.get("/<note_id>")

@@ -89,7 +89,8 @@ class TestbedNoteCreateSchema(BaseSchema):
     timestamp = IsoDateTime(required=True)
     content = fields.String(required=True, validate=validate.Length(max=MAX_TEXT))
     speaker = fields.String(allow_none=True, validate=validate.Length(max=200))
-    type = fields.String(load_default="observation", validate=validate.OneOf(NOTE_TYPES))
+    type = fields.String(load_default=None, validate=validate.OneOf(NOTE_TYPES), metadata={
+        "description": "Default: observation, or detail when TESTBED_API_VERSION is 0.3"})
     tags = fields.List(fields.String(validate=validate.Length(max=200)), load_default=list,
                        validate=validate.Length(max=100))
     telemetry_snapshot = FreeJson(allow_none=True, load_default=None)

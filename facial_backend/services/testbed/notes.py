@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
+
 from facial_backend.errors import NotFound
 from facial_backend.extensions import db
 from facial_backend.ids import new_id
@@ -16,6 +18,17 @@ from facial_backend.models.testbed import Note
 from facial_backend.realtime import event_bodies, events
 from facial_backend.services.testbed.sessions import get_session, require_open
 from facial_backend.timeutil import utcnow
+
+DEFAULT_NOTE_TYPES = {"0.2": "observation", "0.3": "detail"}
+
+
+def api_version() -> str:
+    """``0.2`` or ``0.3`` (TESTBED_API_VERSION): both versions' note types are always accepted."""
+    return current_app.config["TESTBED_API_VERSION"]
+
+
+def default_note_type() -> str:
+    return DEFAULT_NOTE_TYPES[api_version()]
 
 
 def _writable(session_id: str, allow_ended: bool) -> None:
@@ -27,7 +40,8 @@ def create_note(session_id: str, fields: dict[str, Any], allow_ended: bool = Fal
     _writable(session_id, allow_ended)
     now = utcnow()
     note = Note(id=new_id("note_"), session_id=session_id, timestamp=fields["timestamp"],
-                speaker=fields.get("speaker"), content=fields["content"], type=fields["type"],
+                speaker=fields.get("speaker"), content=fields["content"],
+                type=fields.get("type") or default_note_type(),
                 tags=list(fields.get("tags") or []), telemetry_snapshot=fields.get("telemetry_snapshot"),
                 created_at=now, updated_at=now)
     db.session.add(note)
