@@ -18,7 +18,7 @@ import pytest
 import requests
 import socketio as socketio_client_lib
 
-from tests.live.conftest import WAIT_S, demo_users, sockets  # noqa: F401  (fixtures)
+from tests.live.conftest import WAIT_S
 from tests.recording_app_client import MIB
 
 pytestmark = pytest.mark.live
