@@ -10,6 +10,8 @@ import orjson
 import pytest
 import requests
 
+from facial_backend import create_app
+from facial_backend.extensions import db
 from facial_backend.schemas.base import (
     FREE_JSON_MAX_BYTES,
     FREE_JSON_MAX_DEPTH,
@@ -165,9 +167,10 @@ CHUNKED = {"Transfer-Encoding": "chunked", "Content-Type": "application/json"}
 
 @pytest.fixture
 def small_limit_client(app, app_settings):  # app: its teardown empties the tables
-    from facial_backend import create_app
-    app = create_app({**app_settings, "TESTING": True, "REDIS_URL": None, "MAX_BODY_BYTES": "1000"})
-    return app.test_client()
+    small = create_app({**app_settings, "TESTING": True, "REDIS_URL": None, "MAX_BODY_BYTES": "1000"})
+    yield small.test_client()
+    with small.app_context():
+        db.engine.dispose()
 
 
 def _chunked(client, path: str, body: bytes):

@@ -30,8 +30,19 @@ def local_settings(app_settings):
     return {**app_settings, "STORAGE_BACKEND": "local"}
 
 
-def local_app(settings):
-    return create_app({**settings, "TESTING": True, "REDIS_URL": None})
+@pytest.fixture
+def local_app(local_settings):
+    """Start apps on the local backend (each start sweeps); their connections close after."""
+    started = []
+
+    def start():
+        started.append(create_app({**local_settings, "TESTING": True, "REDIS_URL": None}))
+        return started[-1]
+
+    yield start
+    for app in started:
+        with app.app_context():
+            db.engine.dispose()
 
 
 def incoming(settings) -> Path:
@@ -48,17 +59,17 @@ def left_behind(settings, name: str, age_seconds: float) -> Path:
     return path
 
 
-def test_stale_upload_files_are_swept_at_start_up(local_settings):
+def test_stale_upload_files_are_swept_at_start_up(local_settings, local_app):
     stale = left_behind(local_settings, "upload-stale", DAY + 60)
     fresh = left_behind(local_settings, "upload-fresh", 60)
     other = left_behind(local_settings, "not-an-upload", DAY + 60)
-    local_app(local_settings)
+    local_app()
     assert not stale.exists()
     assert fresh.exists() and other.exists()
 
 
-def test_uploads_purge_dry_run_lists_and_keeps_then_purge_removes(local_settings):
-    app = local_app(local_settings)
+def test_uploads_purge_dry_run_lists_and_keeps_then_purge_removes(local_settings, local_app):
+    app = local_app()
     stale = left_behind(local_settings, "upload-stale", DAY + 60)
     fresh = left_behind(local_settings, "upload-fresh", 60)
     runner = app.test_cli_runner()
@@ -106,7 +117,7 @@ def _wait_for(condition, what: str, seconds: float = TIMEOUT):
 
 @pytest.mark.live
 def test_a_worker_killed_mid_upload_leaves_a_file_the_purge_removes(live_server_factory, local_settings,
-                                                                    make_user):
+                                                                    local_app, make_user):
     server = live_server_factory(extra_env={"STORAGE_BACKEND": "local"})
     make_user("phone", "recorder", password="phone-pass")
     http = requests.Session()
@@ -141,7 +152,7 @@ def test_a_worker_killed_mid_upload_leaves_a_file_the_purge_removes(live_server_
         sender.join(TIMEOUT)
     assert partial.exists()  # nothing of the killed request cleaned up
 
-    runner = local_app(local_settings).test_cli_runner()
+    runner = local_app().test_cli_runner()
     assert "0 unfinished presigned upload file(s) removed" in runner.invoke(args=["uploads", "purge"]).output
     assert partial.exists()  # not yet untouched for UPLOAD_TTL
     then = time.time() - DAY - 60
