@@ -134,6 +134,7 @@ TASKS = "/api/sessions/{sid}/stt/tasks"
 CASES: dict[str, list[Case]] = {
     "GET /": [Case("/", 200)],
     "GET /health": [Case("/health", 200)],
+    "GET /health/db": [Case("/health/db", 200)],
     "GET /livez": [Case("/livez", 200)],
     "GET /readyz": [Case("/readyz", 200)],
     "GET /openapi.json": [Case("/openapi.json", 200)],
