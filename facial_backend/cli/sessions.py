@@ -14,6 +14,7 @@ from flask.cli import AppGroup
 from facial_backend.errors import ApiError
 from facial_backend.schemas.testbed import TestbedNoteSchema
 from facial_backend.services.export.session_export import export_from_cli
+from storage import StorageError
 
 sessions_cli = AppGroup("sessions", help="Sessions of every kind.")
 
@@ -42,6 +43,8 @@ def export(session_id: str, out: Path, quiet: bool) -> None:
             file.flush()
             os.fsync(file.fileno())
         os.replace(partial, out)
+    except StorageError as exc:
+        raise click.ClickException(f"the export failed, nothing was written: {exc}") from None
     finally:
         partial.unlink(missing_ok=True)
     click.echo(f"wrote {out} ({written} bytes, {len(archive.files) + 1} files, "
