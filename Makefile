@@ -41,9 +41,9 @@ run: migrate $(VENV)/.stt-deps
 	HOST=$(HOST) ENV_FILE=$${ENV_FILE:-.env},deploy/make-run.env PATH="$(abspath $(VENV))/bin:$$PATH" \
 	  $(VENV)/bin/honcho --env /dev/null start --port $(PORT)
 
-## The transcription worker alone.
-worker: migrate
-	$(PY) -m flask stt worker
+## The transcription worker alone, with make run's settings.
+worker: migrate $(VENV)/.stt-deps
+	ENV_FILE=$${ENV_FILE:-.env},deploy/make-run.env $(PY) -m flask stt worker
 
 ## The test suite (SQLite and local storage unless DATABASE_URL / TEST_STORAGE_BACKEND=s3 say otherwise).
 test: install-dev
