@@ -15,7 +15,6 @@ import jwt
 from flask import current_app, g, request
 from flask_smorest import Blueprint
 
-from facial_backend.api import route_meta
 from facial_backend.errors import ApiError
 from facial_backend.extensions import db
 from facial_backend.models.users import User
@@ -96,10 +95,7 @@ def login_required(roles: Iterable[str] | None = None, *, open: bool = False) ->
     allowed = frozenset(roles) if roles else None
 
     def decorator(view: Callable) -> Callable:
-        mode = "optional" if open else "required"
-        route_meta(view).setdefault("auth", mode)
-
-        @Blueprint.doc(security=SECURITY[mode])
+        @Blueprint.doc(security=SECURITY["optional" if open else "required"])
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any):
             user = authenticate_request()
