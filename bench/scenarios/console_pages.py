@@ -79,7 +79,7 @@ def run(ctx) -> dict:
     base = f"{ctx.base_url}/console/sessions"
     last = (10_000 // scale + 1 + 24) // 25
     table_urls = {
-        "first page": base, "page 50": f"{base}?page=50", "last page": f"{base}?page={last}",
+        "first page": base, "middle page": f"{base}?page={last // 2}", "last page": f"{base}?page={last}",
         "kind=testbed, sort person": f"{base}?kind=testbed&sort=person&order=asc",
         "status + dates": f"{base}?status=ended&date_from=2025-03-01&date_to=2025-06-30",
         "person": f"{base}?person=evaluator3", "search": f"{base}?q=participant+12",

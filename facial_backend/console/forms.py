@@ -13,6 +13,7 @@ from facial_backend.services.console.session_table import PAGE_SIZES, SORTS
 from facial_backend.services.shared.user_admin import MIN_PASSWORD
 
 MAX_PAGE = 1_000_000
+MAX_EVENT_ID = 2**62  # below the 64-bit integer every database holds
 
 
 class SignInForm(FlaskForm):
@@ -52,7 +53,7 @@ class AuditFilterForm(GetForm):
     session_id = StringField("Session id", validators=[Optional(), Length(max=64)])
     action = SelectField("Action", choices={"": "Any action", **{a: a.replace("_", " ") for a in AUDIT_ACTIONS}},
                          validators=[Optional()])
-    before = IntegerField("Older than event", validators=[Optional(), NumberRange(min=1)])
+    before = IntegerField("Older than event", validators=[Optional(), NumberRange(min=1, max=MAX_EVENT_ID)])
 
 
 class NewUserForm(FlaskForm):

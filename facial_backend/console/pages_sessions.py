@@ -45,7 +45,7 @@ def session_page(session_id: str):
     session = visible_session(g.console_user, session_id)
     timeline = session_timeline(g.console_user, session)
     return render_template("console/session.html", timeline=timeline, session=session,
-                           captions=_captions_of(timeline), live_token=_live_token(session))
+                           captions=_captions_of(timeline), live=_live_updates(session))
 
 
 @bp.get("/sessions/<session_id>/items")
@@ -68,8 +68,13 @@ def _captions_of(timeline) -> set[str]:
     return recordings_with_captions([item.row.id for item in timeline.items if item.kind == "recording"])
 
 
-def _live_token(session) -> str | None:
-    """A short-lived token for the live-events WebSocket, only while the session runs."""
-    if session.kind not in ("live", "testbed") or session.status != "active":
+def _live_updates(session) -> dict | None:
+    """How the page follows a running live or testbed session that the user sees whole: the
+    events WebSocket, with a short-lived token only when AUTH_REQUIRED closes it otherwise."""
+    if session.kind not in ("live", "testbed") or session.status != "active" \
+            or not sees_whole_session(g.console_user, session):
         return None
-    return issue_token(g.console_user, min(LIVE_TOKEN_SECONDS, current_app.config["JWT_EXPIRES"]))
+    token = None
+    if current_app.config["AUTH_REQUIRED"]:
+        token = issue_token(g.console_user, min(LIVE_TOKEN_SECONDS, current_app.config["JWT_EXPIRES"]))
+    return {"path": f"/ws/sessions/{session.id}", "token": token, "poll": session.kind == "live"}

@@ -8,6 +8,7 @@ With CONSOLE_SCREENSHOTS set to a folder, the main pages are saved there (docs/s
 from __future__ import annotations
 
 import base64
+import math
 import os
 import shutil
 from pathlib import Path
@@ -67,7 +68,13 @@ def sessions(app, people, live_server):
     assert segment.status_code in (200, 201), segment.text
     testbed = requests.post(f"{api}/api/sessions", json={"name": "Console live run"}, timeout=30)
     assert testbed.ok, testbed.text
-    return {"recording": recording_id, "live": live_id, "testbed": testbed.json()["id"]}
+    testbed_id = testbed.json()["id"]
+    points = [{"timestamp": f"2026-03-02T09:{n // 60:02d}:{n % 60:02d}Z", "channel": channel,
+               "value": base + 8 * math.sin(n / 9), "unit": unit}
+              for n in range(300) for channel, base, unit in (("heart_rate", 72, "bpm"), ("skin_temp", 33, "°C"))]
+    stored = requests.post(f"{api}/api/sessions/{testbed_id}/telemetry/batch", json={"data": points}, timeout=30)
+    assert stored.ok, stored.text
+    return {"recording": recording_id, "live": live_id, "testbed": testbed_id}
 
 
 def sign_in(page, base_url: str, username: str) -> None:
@@ -82,7 +89,7 @@ def shoot(page, name: str) -> None:
     folder = os.environ.get("CONSOLE_SCREENSHOTS")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=False)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
 def test_operator_filters_plays_and_sees_live_notes(browser, live_server, sessions):
@@ -106,9 +113,13 @@ def test_operator_filters_plays_and_sees_live_notes(browser, live_server, sessio
     audio = page.get_by_label("Audio of image 3")
     audio.evaluate("a => a.play()")
     page.wait_for_function(PLAYING, arg=audio.element_handle(), timeout=WAIT_MS)
+    shoot(page, "session-live")
 
     page.goto(f"{base}/console/sessions/{sessions['testbed']}")
     page.wait_for_selector('#timeline[data-live-connected="true"]', state="attached", timeout=WAIT_MS)
+    page.wait_for_selector('figure[data-channel="heart_rate"] canvas', timeout=WAIT_MS)
+    summary = page.locator('figure[data-channel="heart_rate"] .chart-summary').inner_text()
+    assert summary.startswith("300 points; lowest ")
     posted = requests.post(f"{base}/api/sessions/{sessions['testbed']}/notes",
                            json={"content": "Participant smiled at image 3", "type": "observation",
                                  "timestamp": "2026-12-06T10:00:00Z"}, timeout=30)

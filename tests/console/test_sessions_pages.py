@@ -39,6 +39,7 @@ def test_admin_sees_every_session_newest_first_with_counts(client, world, sign_i
     ("q=alice", ["recording"]),
     ("date_from=2026-03-02&date_to=2026-03-02", ["testbed", "other_live", "live", "recording"]),
     ("date_from=2026-03-03", []),
+    ("date_from=0001-01-01&date_to=9999-12-31", ["testbed", "other_live", "live", "recording"]),
     ("sort=kind&order=asc", ["other_live", "live", "recording", "testbed"]),
     ("sort=started&order=asc", ["recording", "live", "other_live", "testbed"]),
 ])
@@ -85,6 +86,7 @@ def test_recorder_sees_their_sessions_and_only_their_recordings(client, world, s
     page = signed.get(f"/console/sessions/{world['testbed']}")
     assert "The memo says hello." in page.text
     assert "First note" not in page.text and "heart_rate" not in page.text
+    assert "data-live-path" not in page.text  # the session's events would show what the page hides
     assert signed.get(f"/console/sessions/{world['recording']}").status_code == 404
     assert signed.get(f"/console/sessions/{world['testbed']}/telemetry.json").json == []
 
@@ -100,7 +102,8 @@ def test_timeline_lists_everything_in_time_order(client, world, sign_in):
     keys = re.findall(r'<li class="item item-(\w+)"', page.text)
     assert keys == ["note", "recording", "stt_task", "note"]
     assert page.text.index("First note") < page.text.index("Second note")
-    assert 'data-live-path="/ws/sessions/' in page.text  # an active testbed session updates live
+    assert f'data-live-path="/ws/sessions/{world["testbed"]}"' in page.text  # an active testbed session
+    assert "data-live-token" not in page.text  # the events socket is open without AUTH_REQUIRED
     series = client.get(f"/console/sessions/{world['testbed']}/telemetry.json").json
     assert [(s["channel"], s["v"], s["total"], s["unit"]) for s in series] == [
         ("heart_rate", [60.0, 61.5, 63.0], 3, "bpm")]
@@ -129,3 +132,12 @@ def test_unknown_ids_get_the_404_page(client, world, sign_in, path):
     page = sign_in("admin1").get(path)
     assert page.status_code == 404 and page.mimetype == "text/html", page.text
     assert "<h1" in page.text and "request id" in page.text.lower()
+
+
+def test_live_updates_need_a_token_when_auth_is_required(client, world, sign_in, app):
+    app.config["AUTH_REQUIRED"] = True
+    page = sign_in("evaluator1").get(f"/console/sessions/{world['live']}")
+    token = re.search(r'data-live-token="([^"]+)"', page.text).group(1)
+    assert 'data-poll-seconds="10"' in page.text
+    listed = client.get("/api/v1/recordings/", headers={"Authorization": f"Bearer {token}"})
+    assert listed.status_code == 200

@@ -84,3 +84,11 @@ def test_the_same_through_flask_users(runner, people, app):
         events = audit.list_events(action="user_change")
     assert [(e.channel, e.details["change"]) for e in reversed(events)] == [
         ("cli", "role_changed"), ("cli", "password_reset"), ("cli", "disabled")]
+
+
+def test_audit_filters_of_the_wrong_type_get_an_error_page(client, people, sign_in):
+    sign_in("admin1")
+    for query, field in (("before=99999999999999999999", "Older than event"), ("before=x", "Older than event"),
+                         ("action=steal", "Action"), ("person=" + "p" * 70, "Person")):
+        page = client.get(f"/console/audit?{query}")
+        assert page.status_code == 400 and f"<strong>{field}</strong>" in page.text, query

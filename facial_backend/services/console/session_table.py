@@ -7,12 +7,13 @@ columns), so a page costs the same at ten or ten thousand sessions.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from math import ceil
 from typing import Any
 
-from sqlalchemy import distinct, func, or_, select
+from sqlalchemy import bindparam, distinct, func, or_, select
 
 from facial_backend.errors import NotFound
 from facial_backend.extensions import db
@@ -32,6 +33,7 @@ SORTS = {
                             StudySession.evaluator_id, StudySession.client_id, ""),
 }
 PAGE_SIZES = (25, 50, 100)
+COUNTED = ("videos", "segments", "recordings", "notes", "telemetry", "transcripts")
 
 
 @dataclass
@@ -103,7 +105,7 @@ def _conditions(user: User, wanted: SessionFilter) -> list[Any]:
         conditions.append(StudySession.status == wanted.status)
     if wanted.date_from:
         conditions.append(StudySession.started_at >= datetime.combine(wanted.date_from, time(), UTC))
-    if wanted.date_to:
+    if wanted.date_to and wanted.date_to < date.max:
         conditions.append(StudySession.started_at < datetime.combine(wanted.date_to + timedelta(days=1),
                                                                      time(), UTC))
     if wanted.person:
@@ -136,6 +138,15 @@ def _counts(session_ids: list[str]) -> dict[str, tuple[dict[str, int], int]]:
     """``{session_id: (counts, size_bytes)}`` for the given sessions, in one query."""
     if not session_ids:
         return {}
+    out = {}
+    for row in db.session.execute(_counts_statement(), {"ids": session_ids}).mappings():
+        out[row["id"]] = ({name: int(row[name]) for name in COUNTED}, int(row["size_bytes"]))
+    return out
+
+
+@functools.cache
+def _counts_statement():
+    """Built once: the statement and its cache key are reused by every page."""
     recording_ids = select(SttTask.recording_id).where(
         SttTask.session_id == StudySession.id, SttTask.recording_id.is_not(None)).correlate(StudySession)
     columns = {
@@ -152,10 +163,6 @@ def _counts(session_ids: list[str]) -> dict[str, tuple[dict[str, int], int]]:
              + _sum_of(LiveSegment.audio_size, LiveSegment.session_id)
              + select(func.coalesce(func.sum(Recording.file_size_bytes), 0))
              .where(Recording.id.in_(recording_ids)).correlate(StudySession).scalar_subquery())
-    query = select(StudySession.id, sizes.label("size_bytes"),
-                   *(value.label(name) for name, value in columns.items())
-                   ).where(StudySession.id.in_(session_ids))
-    out = {}
-    for row in db.session.execute(query).mappings():
-        out[row["id"]] = ({name: int(row[name]) for name in columns}, int(row["size_bytes"]))
-    return out
+    return select(StudySession.id, sizes.label("size_bytes"),
+                  *(columns[name].label(name) for name in COUNTED)
+                  ).where(StudySession.id.in_(bindparam("ids", expanding=True)))

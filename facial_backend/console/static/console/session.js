@@ -28,10 +28,11 @@
 
   function summary(s) {
     if (!s.v.length) { return "No points."; }
-    var min = Math.min.apply(null, s.v), max = Math.max.apply(null, s.v);
     var unit = s.unit ? " " + s.unit : "";
+    function value(v) { return Number(v.toPrecision(4)) + unit; }
     return s.total + " points" + (s.total > s.v.length ? " (" + s.v.length + " drawn)" : "") +
-      "; lowest " + min + unit + ", highest " + max + unit + ", last " + s.v[s.v.length - 1] + unit + ".";
+      "; lowest " + value(Math.min.apply(null, s.v)) + ", highest " + value(Math.max.apply(null, s.v)) +
+      ", last " + value(s.v[s.v.length - 1]) + ".";
   }
 
   function isPlaying(element) {
@@ -68,6 +69,8 @@
       var empty = document.getElementById("timeline-empty");
       if (empty) { empty.remove(); }
       status.textContent = added + " new item" + (added === 1 ? "" : "s") + " arrived.";
+      var count = document.getElementById("item-count");
+      if (count) { count.textContent = list.children.length; }
     }
   }
 
@@ -85,7 +88,8 @@
     }
     function connect() {
       var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-      var socket = new WebSocket(scheme + location.host + list.dataset.livePath + "?token=" + encodeURIComponent(list.dataset.liveToken));
+      var token = list.dataset.liveToken ? "?token=" + encodeURIComponent(list.dataset.liveToken) : "";
+      var socket = new WebSocket(scheme + location.host + list.dataset.livePath + token);
       socket.onopen = function () { attempts = 0; list.dataset.liveConnected = "true"; };
       socket.onmessage = function (message) {
         var envelope;
