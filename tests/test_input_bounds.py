@@ -83,6 +83,13 @@ def test_list_offsets_past_64_bits_are_refused_by_name(client, make_user):
     assert response.status_code == 200 and response.json == []
 
 
+def test_an_image_index_past_32_bits_is_refused_by_name(client):
+    body = {"sessionId": "s1", "evaluatorId": "e", "clientId": "c", "signedUrl": "http://x/y"}
+    response = client.post("/api/session/segment", json={**body, "imageIndex": 2**31})
+    assert response.status_code == 400 and "imageIndex" in response.json["fields"]
+    assert client.post("/api/session/segment", json={**body, "imageIndex": 2**31 - 1}).status_code == 200
+
+
 # ---------------------------------------------------------------- free-form JSON
 
 def test_free_json_bounds():

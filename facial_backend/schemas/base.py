@@ -130,6 +130,8 @@ class UUIDString(fields.UUID):
 
 
 NonNegative = validate.Range(min=0)
+NonNegativeInt32 = validate.Range(min=0, max=2**31 - 1)
+"""For a value kept in a 32-bit INTEGER column (PostgreSQL refuses a larger one)."""
 
 
 class UtcTime(fields.DateTime):

@@ -2,7 +2,7 @@
 
 from marshmallow import fields, validate
 
-from facial_backend.schemas.base import BaseSchema, NonNegative, SafeId, StrictFloat, StrictInteger
+from facial_backend.schemas.base import BaseSchema, NonNegativeInt32, SafeId, StrictFloat, StrictInteger
 
 PACKAGES = ("socketio", "mqtt", "webrtc")
 ROLES = ("evaluator", "client")
@@ -15,7 +15,7 @@ class SegmentSchema(BaseSchema):
     sessionId = SafeId(load_default=None, allow_none=True)
     evaluatorId = SafeId(load_default=None, allow_none=True)
     clientId = SafeId(load_default=None, allow_none=True)
-    imageIndex = StrictInteger(required=True, validate=NonNegative)
+    imageIndex = StrictInteger(required=True, validate=NonNegativeInt32)
     signedUrl = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=MAX_URL))
     audioBase64 = fields.String(load_default=None, allow_none=True)
 
@@ -118,7 +118,7 @@ class StartSessionEvent(BaseSchema):
 
 
 class ImageUpdateEvent(BaseSchema):
-    imageIndex = StrictInteger(required=True, validate=NonNegative)
+    imageIndex = StrictInteger(required=True, validate=NonNegativeInt32)
     imageUrl = fields.String(required=True, validate=validate.Length(min=1, max=MAX_URL))
     signedUrl = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=MAX_URL))
     sentAt = StrictFloat(load_default=None, allow_none=True)
