@@ -134,3 +134,17 @@ def test_server_and_cli_read_the_same_env_file(tmp_path):
     finally:
         server.stop()
     assert (tmp_path / "data" / ".db" / "service.db").is_file()
+
+
+@pytest.mark.parametrize("environ, dotenv, engine", [
+    ({}, "", "local"),
+    ({"STT_ENGINE": "none"}, "", "none"),
+    ({}, "STT_ENGINE=none\n", "none"),
+])
+def test_make_run_transcribes_unless_told_otherwise(tmp_path, environ, dotenv, engine):
+    """``make run`` reads .env, then deploy/make-run.env: local unless the environment or .env
+    choose another engine."""
+    (tmp_path / ".env").write_text(dotenv)
+    environ = {**environ, "ENV_FILE": f"{tmp_path / '.env'},{ROOT / 'deploy' / 'make-run.env'}"}
+    read_env_files(environ)
+    assert load_settings(environ)["STT_ENGINE"] == engine
