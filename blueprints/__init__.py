@@ -41,8 +41,8 @@ BLUEPRINTS = (
 
 
 def register_blueprints(app: Flask, api: RestApi) -> None:
-    """flask-smorest blueprints are documented through the Api; the others (not yet converted)
-    are documented by ``facial_backend.openapi``."""
+    """flask-smorest blueprints through the Api (documented); plain Flask ones (the web
+    frontend's files) straight on the app."""
     for blueprint in BLUEPRINTS:
         if hasattr(blueprint, "register_views_in_doc"):
             api.register_blueprint(blueprint)

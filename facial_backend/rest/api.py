@@ -55,7 +55,3 @@ def create_api(app: Flask) -> RestApi:
         api.spec.components.security_scheme(name, scheme)
     app.extensions["rest_api"] = api
     return api
-
-
-def spec_document(api: RestApi) -> dict[str, Any]:
-    return api.spec.to_dict()
