@@ -25,7 +25,8 @@ def test_livez_and_readyz(client):
     assert client.get("/livez").json == {"status": "ok"}
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json["checks"] == {"database": "ok", "storage": "ok"}
+    assert response.json["checks"] == {"database": "ok", "storage": "ok", "disk": "ok"}
+    assert response.json["auth"] == "open"
 
 
 def test_readyz_reports_a_dead_redis(app_settings):
