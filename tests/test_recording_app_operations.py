@@ -3,6 +3,7 @@ face-quality check this service answers 501 to."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,34 @@ def test_quality_check_is_a_stable_501(client, kwargs):
     response = client.post("/api/quality/check", **kwargs)
     assert response.status_code == 501 and response.is_json
     assert response.json["code"] == "quality_check_unavailable" and "quality" in response.json["error"]
+
+
+def test_clear_all_during_uploads_leaves_no_half_deleted_session(app, admin):
+    """Uploads into sessions that clear-all removes meanwhile end as 200 or 404, never 500,
+    and afterwards every stored file and video row belongs to a session that exists."""
+    client = app.test_client()
+    sessions = [create_session(client) for _ in range(3)]
+
+    def upload(session_id):
+        statuses = []
+        for n in range(12):
+            statuses.append(post_chunk(app.test_client(), session_id, f"v{n}", 0, 1, b"x" * 2000).status_code)
+            statuses.append(app.test_client().post("/api/upload/metadata", json={
+                "session_id": session_id, "video_id": f"m{n}"}).status_code)
+        return statuses
+
+    def clear():
+        return app.test_client().post("/api/data/clear-all", json={"confirm": "clear-all"},
+                                      headers=bearer(admin)).status_code
+
+    with ThreadPoolExecutor(4) as pool:
+        uploads = [pool.submit(upload, session_id) for session_id in sessions]
+        cleared = pool.submit(clear)
+        statuses = [status for future in uploads for status in future.result()]
+    assert cleared.result() == 200
+    assert set(statuses) <= {200, 404}, statuses
+    with app.app_context():
+        known = set(db.session.scalars(db.select(StudySession.id)))
+        orphans = db.session.scalars(db.select(Video.session_id).where(Video.session_id.not_in(known))).all()
+        assert orphans == []
+    assert {key.split("/")[1] for key in stored_keys(app)} <= known

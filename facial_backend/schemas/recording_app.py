@@ -128,7 +128,7 @@ class MetadataSavedSchema(BaseSchema):
     """The video whose metadata was kept."""
 
     status = fields.Constant("metadata_saved", metadata=_TEXT)
-    video_id = fields.String()
+    video_id = fields.String(attribute="id")
 
 
 class VideoEntrySchema(BaseSchema):

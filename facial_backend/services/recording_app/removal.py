@@ -20,7 +20,7 @@ from facial_backend.models.client_logs import ClientLog
 from facial_backend.models.sessions import StudySession
 from facial_backend.models.uploads import Video, VideoChunk
 from facial_backend.services.recording_app import running_hashes
-from facial_backend.services.recording_app.sessions import KIND, media_folder
+from facial_backend.services.recording_app.sessions import KIND, media_folder, mirror_lock_key
 from facial_backend.services.recording_app.video_staging import VideoStaging
 from facial_backend.services.shared.locks import keyed_lock
 
@@ -41,22 +41,28 @@ class ClearedData:
 
 def remove_session(session_id: str) -> int | None:
     """Remove one session with everything it holds; the number of files removed, or None if
-    the session was gone already."""
+    the session was gone already. Locks are taken as uploads take them (its videos', in the
+    process first, then the rows), and ``session.json`` is not rewritten meanwhile."""
+    video_ids = db.session.scalars(sa.select(Video.video_id).where(Video.session_id == session_id)
+                                   .order_by(Video.video_id)).all()
+    db.session.rollback()
     with ExitStack() as locks:
-        session = db.session.scalar(sa.select(StudySession).where(StudySession.id == session_id,
-                                                                   StudySession.kind == KIND)
-                                    .with_for_update())
-        if session is None:
-            db.session.rollback()
-            return None
-        folder = media_folder(session)
-        videos = db.session.scalars(sa.select(Video).where(Video.session_id == session_id)
-                                    .order_by(Video.video_id).with_for_update()).all()
-        for video in videos:
-            locks.enter_context(keyed_lock(("video", session_id, video.video_id)))
-            running_hashes.changed(video)
-        staged = [video.id for video in videos]
+        for video_id in video_ids:
+            locks.enter_context(keyed_lock(("video", session_id, video_id)))
+        locks.enter_context(keyed_lock(mirror_lock_key(session_id)))
         try:
+            session = db.session.scalar(sa.select(StudySession).where(StudySession.id == session_id,
+                                                                       StudySession.kind == KIND)
+                                        .with_for_update())
+            if session is None:
+                db.session.rollback()
+                return None
+            folder = media_folder(session)
+            videos = db.session.scalars(sa.select(Video).where(Video.session_id == session_id)
+                                        .with_for_update()).all()
+            for video in videos:
+                running_hashes.changed(video)
+            staged = [video.id for video in videos]
             if staged:
                 db.session.execute(sa.delete(VideoChunk).where(VideoChunk.video_pk.in_(staged)))
             db.session.execute(sa.delete(Video).where(Video.session_id == session_id))
@@ -66,9 +72,9 @@ def remove_session(session_id: str) -> int | None:
         except BaseException:
             db.session.rollback()
             raise
-    for video_pk in staged:
-        VideoStaging(current_app.config["DATA_DIR"], video_pk).remove()
-    return _delete_folder(folder)
+        for video_pk in staged:
+            VideoStaging(current_app.config["DATA_DIR"], video_pk).remove()
+        return _delete_folder(folder)
 
 
 def _delete_folder(folder: str) -> int:

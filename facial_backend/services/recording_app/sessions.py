@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app
@@ -29,6 +30,11 @@ KIND = "recording"
 _SESSION_DOCUMENT = "recording_app.session_document"
 
 
+def mirror_lock_key(session_id: str) -> tuple[str, str]:
+    """The in-process lock key of a session's ``session.json`` writes."""
+    return ("session-mirror", session_id)
+
+
 @dataclass(frozen=True)
 class SessionWithVideos:
     """A session and each of its videos, oldest first."""
@@ -37,15 +43,26 @@ class SessionWithVideos:
     videos: list[Video]
 
 
+@dataclass(frozen=True)
+class Acknowledged:
+    """What a write answers with, taken at its commit: the rows may be gone by the time the
+    answer is written (an admin's clear-all)."""
+
+    id: str
+    started_at: datetime | None = None
+    status: str | None = None
+
+
 def create_session(participant_id: str | None, participant_name: str | None,
-                   video_type: str) -> StudySession:
+                   video_type: str) -> Acknowledged:
     session = StudySession(id=new_uuid(), kind=KIND, status="created", video_type=video_type,
                            participant_id=participant_id,
-                           participant_name=participant_name or "Anonymous")
+                           participant_name=participant_name or "Anonymous", started_at=utcnow())
+    created = Acknowledged(session.id, session.started_at, session.status)
     db.session.add(session)
     db.session.commit()
-    write_session_mirror(session.id)
-    return session
+    write_session_mirror(created.id)
+    return created
 
 
 def get_session(session_id: str) -> StudySession:
@@ -88,29 +105,33 @@ def write_session_mirror(session_id: str) -> None:
     row lock on PostgreSQL), so the last one to write has seen every earlier commit; callers
     whose commit a later-begun write already covered skip theirs (four videos finishing at
     once wait for one or two writes)."""
-    with covering_write(("session-mirror", session_id)) as needed:
+    with covering_write(mirror_lock_key(session_id)) as needed:
         if not needed:
             return
         session = db.session.scalar(db.select(StudySession).filter_by(id=session_id).with_for_update())
+        if session is None:  # removed meanwhile, its folder with it
+            db.session.rollback()
+            return
         document = current_app.extensions[_SESSION_DOCUMENT](with_videos(session))
         document = json.dumps(document, indent=2).encode()
         get_storage().put_bytes(f"{media_folder(session)}/session.json", document, "application/json")
         db.session.commit()
 
 
-def save_metadata(session: StudySession, video_id: str, metadata: dict[str, Any]) -> Video:
+def save_metadata(session: StudySession, video_id: str, metadata: dict[str, Any]) -> Acknowledged:
     """Keep the app's metadata for a video (uploaded, uploading or not started yet).
 
     A retry replaces the earlier metadata; the video stays listed once.
     """
-    with lock_video(session.id, video_id, lambda: session) as video:
+    session_id = session.id
+    with lock_video(session_id, video_id, lambda: get_session(session_id)) as video:
         video.metadata_json = metadata
         video.prompt_id = _text_or_none(metadata.get("prompt_id"))
         video.metadata_at = utcnow()
         get_storage().put_bytes(f"{media_folder(session)}/{video_id}.metadata.json",
                                 json.dumps(metadata, indent=2).encode(), "application/json")
-    write_session_mirror(session.id)
-    return video
+    write_session_mirror(session_id)
+    return Acknowledged(video_id)
 
 
 def _text_or_none(value: Any) -> str | None:

@@ -41,9 +41,12 @@ def lock_video(session_id: str, video_id: str,
                 db.session.add(video)
                 try:
                     db.session.flush()
-                except IntegrityError:  # another process created it first
+                except IntegrityError:  # another process created it first, or removed the session
                     db.session.rollback()
                     video = find_video(session_id, video_id, for_update=True)
+                    if video is None:
+                        load_session()  # the session's "not found"
+                        raise
             yield video
             db.session.commit()
         except BaseException:
