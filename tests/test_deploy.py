@@ -66,3 +66,18 @@ def test_a_control_socket_per_instance(start_gunicorn, tmp_path):
     for path in sockets:
         start_gunicorn({"GUNICORN_CONTROL_SOCKET": str(path)})
     assert all(path.is_socket() for path in sockets)
+
+
+@pytest.mark.parametrize("allowed, scheme", [("127.0.0.1,::1", "https"), ("192.0.2.1", "http")])
+def test_forwarded_scheme_only_from_allowed_addresses(start_gunicorn, make_user, allowed, scheme):
+    """X-Forwarded-Proto counts only from FORWARDED_ALLOW_IPS (the local presigned URL shows
+    the scheme the service believes it is reached by)."""
+    _, token = make_user("vet", "recorder")
+    base_url, _ = start_gunicorn({"FORWARDED_ALLOW_IPS": allowed, "STORAGE_BACKEND": "local"})
+    response = requests.post(
+        base_url + "/api/v1/recordings/upload/initiate", timeout=30,
+        headers={"Authorization": f"Bearer {token}", "X-Forwarded-Proto": "https"},
+        json={"visit_id": "0b0c0d0e-1111-4222-8333-444455556666", "filename": "memo.wav",
+              "content_type": "audio/wav"})
+    assert response.status_code == 200, response.text
+    assert response.json()["upload_url"].startswith(f"{scheme}://127.0.0.1:")
