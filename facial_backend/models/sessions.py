@@ -16,8 +16,8 @@ class StudySession(db.Model):
     __tablename__ = "sessions"
     __table_args__ = (Index("ix_sessions_kind_started_at", "kind", "started_at"),
                       # The console's sessions table: newest first, by status (revision 0013).
-                      Index("ix_sessions_started_at", "started_at"),
-                      Index("ix_sessions_status_started_at", "status", "started_at"))
+                      Index("ix_sessions_started_at", "started_at", "id"),
+                      Index("ix_sessions_status_started_at", "status", "started_at", "id"))
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), nullable=False)

@@ -1,4 +1,5 @@
-"""Indexes of the console's sessions table: newest first over every kind, and by status.
+"""Indexes of the console's sessions table: newest first over every kind, and by status; the
+id breaks ties, so a page at any depth is read in index order with no sort.
 
 Revision ID: 0013
 Revises: 0008
@@ -13,8 +14,8 @@ depends_on = None
 
 
 def upgrade():
-    op.create_index("ix_sessions_started_at", "sessions", ["started_at"], unique=False)
-    op.create_index("ix_sessions_status_started_at", "sessions", ["status", "started_at"], unique=False)
+    op.create_index("ix_sessions_started_at", "sessions", ["started_at", "id"], unique=False)
+    op.create_index("ix_sessions_status_started_at", "sessions", ["status", "started_at", "id"], unique=False)
 
 
 def downgrade():
