@@ -3,7 +3,7 @@ Sign-in is in ``auth``; Socket.IO events are in ``live_socket``."""
 
 import functools
 
-from flask import current_app
+from flask import current_app, request
 
 from blueprints.shared.stored_media import send_stored
 from facial_backend import blocking_work
@@ -12,6 +12,7 @@ from facial_backend.errors import ApiError, BadRequest, NotFound
 from facial_backend.rest import Blueprint, max_body
 from facial_backend.schemas import live as schemas
 from facial_backend.services.live import presence, segments
+from facial_backend.services.shared import audit
 
 bp = Blueprint("live_http", __name__, description="Live sessions of the evaluator/client apps")
 
@@ -99,5 +100,8 @@ def segment_audio(segment_id):
     if segment.audio_key is None:
         raise NotFound("This segment has no audio", "no_audio")
     filename = segment.audio_key.rsplit("/", 1)[-1]
-    return send_stored(segment.audio_key, content_type=segment.content_type or segments.AUDIO_TYPE,
-                       filename=filename)
+    response = send_stored(segment.audio_key, content_type=segment.content_type or segments.AUDIO_TYPE,
+                           filename=filename)
+    audit.record("download", actor=current_user(), address=request.remote_addr,
+                 session_id=segment.session_id or None, target_kind="segment", target_id=segment.id)
+    return response

@@ -4,7 +4,7 @@ from flask import current_app, request
 
 from blueprints.recording_app.multipart_doc import multipart_request
 from blueprints.shared.stored_media import send_stored
-from facial_backend.auth import login_required
+from facial_backend.auth import current_user, login_required
 from facial_backend.constants.recording_app import VIDEO_CONTENT_TYPES
 from facial_backend.errors import ApiError, BadRequest, NotFound
 from facial_backend.rest import MULTIPART_OVERHEAD, Blueprint, max_body
@@ -13,6 +13,7 @@ from facial_backend.services.recording_app import sessions as recording_sessions
 from facial_backend.services.recording_app import uploads
 from facial_backend.services.recording_app.upload_progress import upload_progress
 from facial_backend.services.recording_app.videos import find_video
+from facial_backend.services.shared import audit
 
 bp = Blueprint("recording_app", __name__, description="The browser recording app: sessions, "
                                                       "chunked video upload, metadata")
@@ -122,6 +123,9 @@ def download_video(session_id, video_id):
     if video is None or video.status != "complete":
         raise NotFound(f"Video {video_id} is not a completed upload of this session.",
                        "video_not_found")
-    return send_stored(video.storage_key,
+    response = send_stored(video.storage_key,
                        content_type=VIDEO_CONTENT_TYPES.get(video.file_extension, "application/octet-stream"),
                        filename=f"{video.video_id}.{video.file_extension}")
+    audit.record("download", actor=current_user(), address=request.remote_addr, session_id=session.id,
+                 target_kind="video", target_id=video_id)
+    return response

@@ -3,12 +3,13 @@ soft delete. Every route needs a bearer token."""
 
 import time
 
-from flask import g
+from flask import g, request
 
 from facial_backend.auth import current_user, login_required
 from facial_backend.rest import Blueprint
 from facial_backend.schemas import recordings as schemas
 from facial_backend.services.recordings import recordings
+from facial_backend.services.shared import audit
 
 bp = Blueprint("recordings", __name__, url_prefix="/api/v1/recordings",
                description="The iPhone app's recordings: presigned upload straight to storage, "
@@ -89,7 +90,10 @@ def get_recording(recording_id):
            (422, "expires_in outside 300..86400"))
 def download_url(recording_id, query):
     """A presigned, expiring download URL of the recording's file"""
-    return recordings.download_url(current_user(), recording_id, query["expires_in"])
+    link = recordings.download_url(current_user(), recording_id, query["expires_in"])
+    audit.record("download", actor=current_user(), address=request.remote_addr,
+                 target_kind="recording", target_id=recording_id)
+    return link
 
 
 @bp.post("/<recording_id>/transcribe")
@@ -107,4 +111,7 @@ def transcribe(recording_id):
 @bp.errors((400, "Recording is already deleted"), NO_TOKEN, NOT_FOUND)
 def delete_recording(recording_id):
     """Soft-delete a recording (the file is removed by `flask recordings purge`)"""
-    return recordings.delete_recording(current_user(), recording_id)
+    recording = recordings.delete_recording(current_user(), recording_id)
+    audit.record("delete", actor=current_user(), address=request.remote_addr,
+                 target_kind="recording", target_id=recording_id)
+    return recording

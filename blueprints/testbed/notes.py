@@ -1,10 +1,11 @@
 """Notes of a session, with the v0.3 append."""
 
-from flask import Response
+from flask import Response, request
 
-from facial_backend.auth import login_required
+from facial_backend.auth import current_user, login_required
 from facial_backend.rest import Blueprint
 from facial_backend.schemas import testbed as schemas
+from facial_backend.services.shared import audit
 from facial_backend.services.testbed import note_export, notes
 from facial_backend.services.testbed.sessions import get_session
 
@@ -101,4 +102,6 @@ def append_to_note(session_id, note_id, query, body):
 def delete_note(session_id, note_id, query):
     """Delete a note"""
     notes.delete_note(session_id, note_id, allow_ended=query["allow_ended"])
+    audit.record("delete", actor=current_user(), address=request.remote_addr, session_id=session_id,
+                 target_kind="note", target_id=note_id)
     return {"message": f"Note {note_id} deleted"}

@@ -4,9 +4,12 @@
 ``all``); any session can be read, only testbed ones changed or deleted here.
 """
 
+from flask import request
+
 from facial_backend.auth import current_user, login_required
 from facial_backend.rest import Blueprint
 from facial_backend.schemas import testbed as schemas
+from facial_backend.services.shared import audit
 from facial_backend.services.testbed import sessions
 
 bp = Blueprint("testbed_sessions", __name__, description="Testbed sessions")
@@ -62,4 +65,7 @@ def update_session(session_id, body):
 def delete_session(session_id, query):
     """Delete a testbed session with its notes, telemetry and STT tasks (operators)"""
     sessions.delete_session(session_id, query["delete_media"])
+    audit.record("delete", actor=current_user(), address=request.remote_addr, session_id=session_id,
+                 target_kind="session", target_id=session_id,
+                 details={"delete_media": query["delete_media"]})
     return {"message": f"Session {session_id} deleted"}

@@ -161,5 +161,5 @@ def append_to_upload(upload_id):
            (423, "Another request is writing to this upload"))
 @headers.tus_request
 def terminate_upload(upload_id):
-    uploads.terminate(_upload_id(upload_id), authenticate_request())
+    uploads.terminate(_upload_id(upload_id), authenticate_request(), request.remote_addr)
     return Response(status=204)

@@ -1,5 +1,5 @@
 """``flask recordings purge``: remove the files of soft-deleted recordings for good (a spinner on
-a terminal while it runs, plain lines when piped)."""
+a terminal while it runs, plain lines when piped); each removal is in the access audit."""
 
 import click
 from flask.cli import AppGroup
@@ -17,7 +17,7 @@ recordings_cli = AppGroup("recordings", help="Manage the iPhone app's recordings
 def purge(days: float, dry_run: bool) -> None:
     """Remove from storage the files of recordings soft-deleted more than DAYS ago."""
     with spinner("purging deleted recordings"):
-        purged = purge_deleted(days, dry_run=dry_run)
+        purged = purge_deleted(days, channel="cli", dry_run=dry_run)
     done = "would be purged" if dry_run else "purged"
     for recording in purged:
         click.echo(f"{done} {recording.id} {recording.storage_key}")

@@ -24,6 +24,7 @@ from facial_backend.services.recordings import transcription as recording_transc
 from facial_backend.services.recordings.keys import recording_key
 from facial_backend.services.recordings.status import set_status
 from facial_backend.services.recordings.transcription import queue_transcription
+from facial_backend.services.shared import audit
 from facial_backend.services.shared.locks import keyed_lock
 from facial_backend.stt import jobs as stt_jobs
 from facial_backend.timeutil import utcnow
@@ -209,10 +210,11 @@ def delete_recording(user: User, recording_id: str) -> Recording:
     return recording
 
 
-def purge_deleted(older_than_days: float, *, dry_run: bool = False) -> list[Recording]:
+def purge_deleted(older_than_days: float, *, channel: str, dry_run: bool = False) -> list[Recording]:
     """Remove from storage, for good, the files of recordings soft-deleted more than
     ``older_than_days`` ago (with ``dry_run``: only list them); their rows stay (with
-    ``purged_at``) as the audit trail."""
+    ``purged_at``), and each purge is committed with its access-audit record (asked for
+    through ``channel``)."""
     cutoff = utcnow() - timedelta(days=older_than_days)
     due = db.session.scalars(
         db.select(Recording.id).filter(Recording.purged_at.is_(None),
@@ -229,5 +231,9 @@ def purge_deleted(older_than_days: float, *, dry_run: bool = False) -> list[Reco
                 storage.delete(recording.storage_key)
                 recording.purged_at = utcnow()
                 purged.append(recording)
-            db.session.commit()
+                audit.record("delete", actor=None, address=None, channel=channel,
+                             target_kind="recording", target_id=recording.id,
+                             details={"purged_file": recording.storage_key})
+            else:
+                db.session.commit()
     return purged

@@ -23,6 +23,7 @@ from facial_backend.errors import ApiError, BadRequest, Conflict, NotFound
 from facial_backend.extensions import db
 from facial_backend.models.tus import TusUpload
 from facial_backend.models.users import User
+from facial_backend.services.shared import audit
 from facial_backend.services.tus import destinations, protocol, running_hashes
 from facial_backend.services.tus.protocol import Checksum
 from facial_backend.services.tus.staging import StagedFileLost, TusStaging, UploadBusy
@@ -176,25 +177,29 @@ def _finish(upload: TusUpload, staging: TusStaging) -> None:
     staging.remove()
 
 
-def terminate(upload_id: str, user: User | None) -> None:
-    """Remove the upload and its staged bytes (a completed destination stays as it is)."""
+def terminate(upload_id: str, user: User | None, address: str | None) -> None:
+    """Remove the upload and its staged bytes (a completed destination stays as it is); the
+    removal is committed with its access-audit record (by ``user`` from ``address``)."""
     upload = _visible(upload_id, user)
     staging = _staging(upload.id)
     try:
         with staging.locked():
-            _remove(upload)
+            _remove(upload, user, address)
     except UploadBusy:
         raise _busy() from None
     except StagedFileLost:
-        _remove(upload)
+        _remove(upload, user, address)
     running_hashes.forget(upload_id)
     staging.remove()
 
 
-def _remove(upload: TusUpload) -> None:
+def _remove(upload: TusUpload, user: User | None, address: str | None) -> None:
     destinations.release(upload)
     db.session.delete(upload)
-    db.session.commit()
+    audit.record("delete", actor=user, address=address, session_id=upload.session_id,
+                 target_kind="upload", target_id=upload.id,
+                 details={"destination": upload.target, "video_id": upload.video_id,
+                          "recording_id": upload.recording_id})
 
 
 def _visible(upload_id: str, user: User | None) -> TusUpload:
