@@ -301,7 +301,8 @@ CASES.update({
 })
 LOCAL_STORAGE_ONLY = {"POST /storage/upload", "GET /storage/objects/{key}",
                       # a redirect to a presigned URL on S3
-                      "GET /api/session/{session_id}/videos/{video_id}"}
+                      "GET /api/session/{session_id}/videos/{video_id}",
+                      "GET /api/session/segments/{segment_id}/audio"}
 
 # Operations whose owners have yet to add their cases here (and body examples to their
 # routes). Both sets only shrink: a new operation comes with its cases and example.
