@@ -23,7 +23,7 @@ def upgrade():
         sa.Column("offset", sa.BigInteger(), nullable=False),
         sa.Column("metadata_header", sa.Text(), nullable=True),
         sa.Column("metadata_json", sa.JSON(), nullable=True),
-        sa.Column("session_id", sa.String(length=36), nullable=True),
+        sa.Column("session_id", sa.String(length=64), nullable=True),
         sa.Column("video_id", sa.String(length=128), nullable=True),
         sa.Column("file_extension", sa.String(length=16), nullable=True),
         sa.Column("recording_id", sa.String(length=36), nullable=True),
