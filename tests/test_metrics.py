@@ -7,7 +7,7 @@ import re
 
 import requests
 
-from tests.recording_app_client import create_session
+from tests.recording_app_client import create_session, post_chunk
 
 SCRAPE_TOKEN = "scrape-token-for-tests-0123456789"
 
@@ -38,7 +38,8 @@ def test_operator_token_reads_requests_and_state(client, make_user):
     _, operator = make_user("olga", "operator")
     assert client.get("/health").status_code == 200
     assert client.get("/no/such/path").status_code == 404
-    create_session(client)
+    session_id = create_session(client)
+    assert post_chunk(client, session_id, "v1", 0, 2, b"first half").status_code == 200
     scraped = client.get("/metrics", headers={"Authorization": f"Bearer {operator}"})
     assert scraped.status_code == 200
     assert scraped.content_type.startswith("text/plain; version=0.0.4")
@@ -48,6 +49,7 @@ def test_operator_token_reads_requests_and_state(client, make_user):
     assert _sample(text, "sessions", kind="recording", status="created") == 1
     assert "http_request_duration_seconds_bucket" in text
     assert "stt_jobs" in text and "live_sockets" in text
+    assert _sample(text, "uploads", kind="video", status="receiving") == 1
 
 
 def test_scrape_token_from_settings(app_settings):
@@ -71,3 +73,20 @@ def test_multiprocess_scrape_sums_every_process(live_server_factory, tmp_path):
     assert scraped.status_code == 200
     # 3 + 5 requests, plus each server's readiness probe
     assert _sample(scraped.text, "http_requests_total", route="/livez", status="200") == 3 + 5 + 2
+
+
+def test_transcription_jobs_are_timed_by_outcome(app, client, make_user, run_stt_jobs):
+    from facial_backend.extensions import get_storage
+    from facial_backend.stt import jobs as stt_jobs
+    from facial_backend.stt.sources import FILE_KIND
+    _, operator = make_user("omar", "operator")
+    app.config.update(STT_ENGINE="fake")
+    before = _sample(client.get("/metrics", headers={"Authorization": f"Bearer {operator}"}).get_data(as_text=True),
+                     "stt_job_duration_seconds_count", outcome="done")
+    with app.app_context():
+        get_storage().put_bytes("stt-files/metrics.wav", b"RIFF0000WAVE", "audio/wav")
+        stt_jobs.enqueue(FILE_KIND, "metrics.wav", "stt-files/metrics.wav", "audio/wav")
+    assert run_stt_jobs() == ["done"]
+    after = _sample(client.get("/metrics", headers={"Authorization": f"Bearer {operator}"}).get_data(as_text=True),
+                    "stt_job_duration_seconds_count", outcome="done")
+    assert after == before + 1

@@ -1,5 +1,5 @@
-"""Prometheus metrics: request counts and latencies, upload, relay and transcription events,
-and gauges read from the database at scrape time.
+"""Prometheus metrics: request counts and latencies, relay and transcription events, and gauges
+of sessions, uploads, sockets and queued jobs read from the database at scrape time.
 
 With ``PROMETHEUS_MULTIPROC_DIR`` in the environment before start-up, every process writes its
 samples there and a scrape of any process sums them all (prometheus_client's multiprocess
@@ -12,10 +12,9 @@ from __future__ import annotations
 from facial_backend.metrics.events import (
     count_redis_publish_failure,
     count_relayed_signal,
-    count_upload,
     observe_stt_job,
 )
 from facial_backend.metrics.setup import init_app, render
 
-__all__ = ["count_redis_publish_failure", "count_relayed_signal", "count_upload", "init_app",
+__all__ = ["count_redis_publish_failure", "count_relayed_signal", "init_app",
            "observe_stt_job", "render"]

@@ -12,21 +12,10 @@ HTTP_REQUESTS = Counter("http_requests", "HTTP requests answered, by route templ
 HTTP_LATENCY = Histogram("http_request_duration_seconds", "Time to answer an HTTP request.",
                          ["method", "route"], buckets=LATENCY_BUCKETS)
 HTTP_BYTES_RECEIVED = Counter("http_request_body_bytes", "Bytes of request bodies received (declared length).")
-UPLOADS = Counter("uploads", "Upload events: started, completed, expired.", ["kind", "event"])
 RELAYED_SIGNALS = Counter("relayed_signals", "WebRTC signaling messages relayed to a peer.")
 REDIS_PUBLISH_FAILURES = Counter("redis_publish_failures", "Events that could not be published to Redis.")
 STT_JOBS = Histogram("stt_job_duration_seconds", "Transcription job run time, by outcome.", ["outcome"],
                      buckets=(0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800))
-UPLOAD_EVENTS = frozenset({"started", "completed", "expired"})
-
-
-def count_upload(kind: str, event: str, amount: int = 1) -> None:
-    """``kind``: video, tus, recording; ``event``: started, completed or expired."""
-    if event not in UPLOAD_EVENTS:
-        raise ValueError(f"unknown upload event {event!r}")
-    UPLOADS.labels(kind=kind, event=event).inc(amount)
-
-
 def count_relayed_signal() -> None:
     RELAYED_SIGNALS.inc()
 

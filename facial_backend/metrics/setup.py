@@ -6,8 +6,8 @@ import os
 import time
 
 from flask import Flask, g, request
-from prometheus_client import CollectorRegistry, generate_latest, multiprocess
 from prometheus_client import REGISTRY as PROCESS_REGISTRY
+from prometheus_client import CollectorRegistry, generate_latest, multiprocess
 
 from facial_backend.metrics.events import HTTP_BYTES_RECEIVED, HTTP_LATENCY, HTTP_REQUESTS
 from facial_backend.metrics.state import DatabaseState

@@ -10,8 +10,13 @@ from sqlalchemy import func, select
 
 from facial_backend.extensions import db
 from facial_backend.models.live import LiveConnection
+from facial_backend.models.recordings import Recording
 from facial_backend.models.sessions import StudySession
 from facial_backend.models.stt_jobs import SttJob
+from facial_backend.models.tus import TusUpload
+from facial_backend.models.uploads import Video
+
+UPLOADS = (("video", Video), ("tus", TusUpload), ("recording", Recording))
 
 
 class DatabaseState:
@@ -30,6 +35,11 @@ class DatabaseState:
                     select(StudySession.kind, StudySession.status, func.count())
                     .group_by(StudySession.kind, StudySession.status)):
                 sessions.add_metric([kind, status], count)
+            uploads = GaugeMetricFamily("uploads", "Uploads by kind and status.", labels=["kind", "status"])
+            for kind, model in UPLOADS:
+                for status, count in db.session.execute(
+                        select(model.status, func.count()).group_by(model.status)):
+                    uploads.add_metric([kind, status], count)
             sockets = GaugeMetricFamily("live_sockets", "Socket.IO connections registered as a user.")
             sockets.add_metric([], db.session.scalar(select(func.count()).select_from(LiveConnection)))
             jobs = GaugeMetricFamily("stt_jobs", "Transcription jobs by status (queued is the queue depth).",
@@ -38,5 +48,6 @@ class DatabaseState:
                 jobs.add_metric([status], count)
             db.session.remove()
         yield sessions
+        yield uploads
         yield sockets
         yield jobs

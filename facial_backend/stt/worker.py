@@ -21,6 +21,7 @@ from time import monotonic
 from flask import current_app
 from sqlalchemy.exc import OperationalError
 
+from facial_backend import metrics
 from facial_backend.extensions import db, get_storage
 from facial_backend.stt import jobs as stt_jobs
 from facial_backend.stt.base import Engine
@@ -107,6 +108,7 @@ class Worker:
         """Run one claimed job to its next state; return that state."""
         log.info("stt job %s (%s %s): attempt %d", job.id, job.source_kind, job.source_id,
                  job.attempts)
+        started = monotonic()
         try:
             data = get_storage().read_bytes(job.storage_key)
             if not data:
@@ -128,6 +130,7 @@ class Worker:
             stt_jobs.retry(job, self.worker_id, f"unexpected error: {type(exc).__name__}: {exc}")
         else:
             stt_jobs.finish(job, self.worker_id, result)
+        metrics.observe_stt_job(monotonic() - started, job.status)
         log.info("stt job %s: %s%s", job.id, job.status, f" ({job.error})" if job.error else "")
         return job.status
 
