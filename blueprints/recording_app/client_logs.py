@@ -1,14 +1,13 @@
 """The recording app's own log lines: posted by its uploader and logger, read by operators.
 
-Posting is rate limited per client address (CLIENT_LOG_RATE_LIMIT; counted in Redis when
-REDIS_URL is set, so every process shares the count; while Redis is unreachable each process
-counts alone rather than refusing the app's logs).
+Posting is rate limited per client address (CLIENT_LOG_RATE_LIMIT; see ``address_limit``).
 """
 
-from flask import request
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+import functools
 
+from flask import current_app, request
+
+from blueprints.recording_app.address_limit import AddressRateLimit
 from facial_backend.auth import login_required
 from facial_backend.constants.recording_app import CLIENT_LOG_MAX_BODY_BYTES
 from facial_backend.rest import Blueprint, max_body
@@ -17,21 +16,27 @@ from facial_backend.services.recording_app import client_logs
 
 bp = Blueprint("recording_app_client_logs", __name__,
                description="The browser recording app's own log lines")
+_LIMIT = "recording_app.client_log_limit"
 
 
 @bp.record_once
-def limit_posts(state) -> None:
-    """One limiter per app, for this blueprint's POSTs only."""
-    app = state.app
-    limiter = Limiter(get_remote_address, app=app, storage_uri=app.config["REDIS_URL"] or "memory://",
-                      key_prefix="client-log", strategy="moving-window", headers_enabled=True,
-                      swallow_errors=True, in_memory_fallback_enabled=True)
-    limiter.limit(app.config["CLIENT_LOG_RATE_LIMIT"], methods=["POST"])(bp)
-    app.extensions["client_log_limiter"] = limiter
+def create_limit(state) -> None:
+    state.app.extensions[_LIMIT] = AddressRateLimit("client-log", state.app.config["CLIENT_LOG_RATE_LIMIT"],
+                                                    state.app.config["REDIS_URL"])
+
+
+def rate_limited(view):
+    """Count the request against its address's limit before its body is read."""
+    @functools.wraps(view)
+    def counted(*args, **kwargs):
+        current_app.extensions[_LIMIT].check(request.remote_addr)
+        return view(*args, **kwargs)
+    return counted
 
 
 @bp.post("/api/log/client")
 @login_required(open=True)
+@rate_limited
 @max_body(CLIENT_LOG_MAX_BODY_BYTES)
 @bp.arguments(schemas.ClientLogSchema, error_status_code=400,
               example={"session_id": "0b9a5c1e-5d7e-4c57-9f3f-1c2b3a4d5e6f", "level": "error",
