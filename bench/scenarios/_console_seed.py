@@ -1,6 +1,7 @@
 """Seeding for console_pages: 10,000 sessions of every kind with 100,000 notes and 1,000,000
 telemetry points (``--quick``: a tenth), plus one session of 500 timeline items, written
-straight into the service's database with bulk inserts (the API would take far longer)."""
+straight into the service's database with bulk inserts (the API would take far longer), then
+analysed."""
 
 from __future__ import annotations
 
@@ -62,7 +63,15 @@ def seed(sessions: int, notes: int, points: int) -> dict[str, str]:
     _bulk(TelemetryPoint, ({"id": _id("tel_"), "session_id": testbed[i % len(testbed)], "channel": CHANNELS[i % 3],
                             "timestamp": START + timedelta(milliseconds=i), "value": float(i % 97)}
                            for i in range(points)))
-    return {"big": _big_session()}
+    ids = {"big": _big_session()}
+    _analyze()
+    return ids
+
+
+def _analyze() -> None:
+    """Fresh statistics (and PostgreSQL's visibility map), as autovacuum would leave them."""
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM ANALYZE" if connection.dialect.name == "postgresql" else "ANALYZE")
 
 
 def _big_session() -> str:
