@@ -9,6 +9,7 @@ from facial_backend.errors import ApiError
 from facial_backend.extensions import db
 from facial_backend.models.audit import AuditEvent, AuditIsAppendOnly
 from facial_backend.models.users import User
+from facial_backend.schemas.audit import AuditEventSchema
 from facial_backend.services.shared import audit
 
 
@@ -23,7 +24,7 @@ def test_record_keeps_who_what_when_where(app, make_user):
                              target_kind="session", target_id="sess_a", details={"files": 3})
         event_id = event.id
     with app.app_context():
-        row = audit.event_dict(db.session.get(AuditEvent, event_id))
+        row = AuditEventSchema().dump(db.session.get(AuditEvent, event_id))
     assert row["action"] == "export" and row["channel"] == "api"
     assert row["actor_username"] == "ops1" and row["actor_role"] == "operator"
     assert row["remote_addr"] == "10.1.2.3" and row["session_id"] == "sess_a"

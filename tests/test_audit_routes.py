@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from facial_backend.extensions import db
 from facial_backend.models.recordings import Recording
+from facial_backend.schemas.audit import AuditEventSchema
 from facial_backend.schemas.recording_app_operations import CLEAR_ALL_CONFIRMATION
 from facial_backend.services.shared import audit
 from facial_backend.timeutil import utcnow
@@ -23,7 +24,7 @@ FROM = {"environ_base": {"REMOTE_ADDR": ADDRESS}}
 
 def _events(app) -> list[dict]:
     with app.app_context():
-        return [audit.event_dict(event) for event in audit.list_events()]
+        return [AuditEventSchema().dump(event) for event in audit.list_events()]
 
 
 def _only_event(app) -> dict:

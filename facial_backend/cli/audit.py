@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 
 from facial_backend.errors import ApiError
 from facial_backend.models.audit import AUDIT_ACTIONS
+from facial_backend.schemas.audit import AuditEventSchema
 from facial_backend.services.shared import audit
 
 audit_cli = AppGroup("audit", help="Read the access audit (it cannot be edited).")
@@ -27,7 +28,7 @@ def list_events(person, session_id, action, since, limit, as_json) -> None:
     except ApiError as exc:
         raise click.ClickException(exc.message) from None
     for event in events:
-        row = audit.event_dict(event)
+        row = AuditEventSchema().dump(event)
         if as_json:
             click.echo(json.dumps(row, sort_keys=True))
             continue

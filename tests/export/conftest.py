@@ -157,8 +157,9 @@ def transcript_sources(manifest: dict) -> set[tuple[str, str]]:
 
 
 def audit_rows(app, **filters):
+    from facial_backend.schemas.audit import AuditEventSchema
     from facial_backend.services.shared import audit
     with app.app_context():
-        rows = [audit.event_dict(event) for event in audit.list_events(**filters)]
+        rows = [AuditEventSchema().dump(event) for event in audit.list_events(**filters)]
         db.session.remove()
         return rows

@@ -12,7 +12,6 @@ from facial_backend.errors import validation_error
 from facial_backend.extensions import db
 from facial_backend.models.audit import AUDIT_ACTIONS, AUDIT_CHANNELS, AuditEvent
 from facial_backend.models.users import User
-from facial_backend.timeutil import isoformat_z
 
 MAX_LIST = 1000
 
@@ -69,12 +68,3 @@ def list_events(*, person: str | None = None, session_id: str | None = None,
         query = query.where(AuditEvent.id < before_id)
     return list(db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit)))
 
-
-def event_dict(event: AuditEvent) -> dict[str, Any]:
-    """The public form of an event (console tables, ``flask audit list --json``)."""
-    return {"id": event.id, "occurred_at": isoformat_z(event.occurred_at), "action": event.action,
-            "channel": event.channel, "actor_id": event.actor_id,
-            "actor_username": event.actor_username, "actor_role": event.actor_role,
-            "remote_addr": event.remote_addr, "session_id": event.session_id,
-            "target_kind": event.target_kind, "target_id": event.target_id,
-            "request_id": event.request_id, "details": event.details}
