@@ -30,6 +30,8 @@ class Video(db.Model):
     # Drawn anew at every change to the staged file, by any process (see running_hashes).
     staging_revision: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0,
                                                   server_default="0")
+    # The staging-host id of the DATA_DIR that holds the staged files (set by the first chunk).
+    staging_host: Mapped[str | None] = mapped_column(String(32))
     size: Mapped[int | None] = mapped_column(BigInteger)
     sha256: Mapped[str | None] = mapped_column(String(64))
     storage_key: Mapped[str | None] = mapped_column(String(1024))

@@ -5,7 +5,8 @@ arrive in order are appended straight to the staged file, so completion is a ren
 storage) and the SHA-256 comes from a running hash; out-of-order chunks wait in their own
 files until the gap before them is filled. The staged file never loses bytes that committed
 rows point at before a commit says so: a request that dies at any point leaves a file its
-retry can continue.
+retry can continue. The staged files live in one DATA_DIR (see ``staging_host``): a chunk that
+reaches another host, or finds them gone, gets a JSON answer saying so and stores nothing.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from facial_backend.constants.recording_app import VIDEO_CONTENT_TYPES, video_fi
 from facial_backend.errors import ApiError, BadRequest, Conflict
 from facial_backend.extensions import db, get_storage
 from facial_backend.models.uploads import Video, VideoChunk
-from facial_backend.services.recording_app import running_hashes, sessions
+from facial_backend.services.recording_app import running_hashes, sessions, staging_host
 from facial_backend.services.recording_app.video_staging import StagedFileLost, VideoStaging
 from facial_backend.services.recording_app.videos import lock_video
 from facial_backend.timeutil import utcnow
+from storage.base import ObjectNotFound
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,10 @@ def receive_chunk(session_id: str, video_id: str, chunk_index: int, total_chunks
     with lock_video(session_id, video_id, lambda: sessions.get_session(session_id)) as video:
         _check_video(video, total_chunks, file_extension, video_type)
         completes = video.status != "complete"
-        outcome = _store_chunk(video, chunk_index, data)
+        try:
+            outcome = _store_chunk(video, chunk_index, data)
+        except (StagedFileLost, ObjectNotFound):
+            raise staging_host.missing_here(video, current_app.config["DATA_DIR"]) from None
     if outcome.complete and completes:
         sessions.write_session_mirror(session_id)
     return outcome
@@ -96,10 +101,11 @@ def _store_chunk(video: Video, index: int, data: bytes) -> ChunkOutcome:
             raise Conflict(f"Chunk {index} differs from the one the completed video {video.video_id} "
                            "was built from.", "chunk_conflict")
         return _outcome(video, index)
+    staging_host.claim(video, current_app.config["DATA_DIR"])
     staging = VideoStaging(current_app.config["DATA_DIR"], video.id)
     if video.appended_bytes and staging.part_size() is None:
         return _finish_interrupted_completion(video, staging, chunk, index, data)
-    _prepare(staging, video)
+    staging.prepare(video.appended_bytes, durable=_fsync())
     if chunk is None:
         chunk = VideoChunk(video_pk=video.id, chunk_index=index, size=len(data))
         db.session.add(chunk)
@@ -116,18 +122,6 @@ def _store_chunk(video: Video, index: int, data: bytes) -> ChunkOutcome:
     if video.appended_chunks == video.total_chunks:
         _complete(video, staging)
     return _outcome(video, index)
-
-
-def _prepare(staging: VideoStaging, video: Video) -> None:
-    try:
-        staging.prepare(video.appended_bytes, durable=_fsync())
-    except StagedFileLost:
-        raise _upload_lost(video) from None
-
-
-def _upload_lost(video: Video) -> ApiError:
-    return ApiError(410, "upload_lost", f"The staged upload of video {video.video_id} is lost; "
-                                        "upload it again under a new video_id.")
 
 
 def _outcome(video: Video, index: int) -> ChunkOutcome:
@@ -217,7 +211,7 @@ def _same_as_completed(video: Video, chunk: VideoChunk, data: bytes) -> bool:
 def _unappend_from(staging: VideoStaging, video: Video, chunk: VideoChunk, data: bytes) -> None:
     """An appended chunk sent again with other bytes: it and every chunk after it leave the
     staged file. The later ones are copied into pending files, the chunk's new bytes go into
-    its own, and that is committed before the staged file is cut (the next ``_prepare`` cuts
+    its own, and that is committed before the staged file is cut (the next ``prepare`` cuts
     it), so a request that dies in between leaves rows that still describe the files. Then
     the row is locked again; storing the chunk once more appends them all back in order (or,
     if another process finished the video meanwhile, finds it complete)."""
@@ -251,7 +245,7 @@ def _finish_interrupted_completion(video: Video, staging: VideoStaging, chunk: V
     storage = get_storage()
     stored = storage.head(key)
     if stored is None:
-        raise _upload_lost(video)
+        raise staging_host.upload_lost(video)
     missing = [i for i in range(video.total_chunks) if i not in sizes]
     if chunk is not None or missing != [index]:
         raise Conflict(f"The upload of video {video.video_id} was interrupted while completing; "

@@ -21,7 +21,8 @@ _READ = 1024 * 1024
 
 
 class StagedFileLost(Exception):
-    """The part file is shorter than the chunks acknowledged into it."""
+    """The part file is shorter than the chunks acknowledged into it, or a pending chunk's file
+    is gone."""
 
 
 class VideoStaging:
@@ -123,7 +124,10 @@ class VideoStaging:
             fsync_dir(self.folder)
 
     def read_pending(self, index: int) -> bytes:
-        return self.pending_path(index).read_bytes()
+        try:
+            return self.pending_path(index).read_bytes()
+        except FileNotFoundError:
+            raise StagedFileLost(self.pending_path(index)) from None
 
     def sha256(self) -> str:
         digest = hashlib.sha256()
