@@ -53,7 +53,8 @@ def _max_chunk_request() -> int:
              "chunk_index": "0", "total_chunks": "3", "chunk": "(1 MiB of the video, as a file part chunk_0)"}))
 @bp.response(200, schemas.ChunkReceivedSchema)
 @bp.errors((400, "Invalid or missing field (named)"), UNKNOWN_SESSION,
-           (409, "Differs from a completed video's chunk"), (410, "Upload expired or lost"),
+           (409, "Differs from a completed video's chunk, or staged on another host "
+                 "(upload_elsewhere, with its staging_host)"), (410, "Upload expired or lost"),
            (413, "Chunk larger than MAX_CHUNK_BYTES"), (422, "chunk_sha256 mismatch"))
 def upload_chunk(form):
     """Upload one chunk of a video (idempotent; the last one completes the video)
