@@ -29,7 +29,8 @@ _METADATA = {"in": "header", "name": "Upload-Metadata", "schema": {"type": "stri
                             "(with the owner's bearer token) for an iPhone recording."}
 _CHECKSUM = {"in": "header", "name": "Upload-Checksum", "schema": {"type": "string"},
              "description": "`sha1 <base64 digest>` or `sha256 <base64 digest>` of this body."}
-_ID = {"in": "path", "name": "upload_id", "required": True, "schema": {"type": "string"}}
+_ID = {"in": "path", "name": "upload_id", "required": True,
+       "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"}}
 _SECURITY = [{"bearer": []}, {}]
 _OFFSET_BODY = {"required": False, "content": {protocol.OFFSET_CONTENT_TYPE: {
     "schema": {"type": "string", "format": "binary"}, "example": "the next bytes of the file"}}}
@@ -73,6 +74,7 @@ def capabilities():
 @bp.route("/<upload_id>", methods=["OPTIONS"])
 @bp.doc(operationId="tusCapabilitiesOfUpload", summary="What this tus server supports (any upload's URL)",
         parameters=[_ID], responses=_CAPABILITIES)
+@bp.errors((404, "The id holds a control character: no such URL"))
 def capabilities_of_upload(upload_id):
     return _capabilities()
 

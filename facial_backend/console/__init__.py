@@ -16,6 +16,7 @@ from facial_backend.console import (  # noqa: F401  (their routes register on th
 )
 from facial_backend.console.blueprint import bp, csrf
 from facial_backend.console.cookie_session import ConsoleSessionInterface
+from facial_backend.console.documented_answers import document_console_answers
 from facial_backend.console.error_pages import AnyRest
 
 
@@ -31,3 +32,4 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.url_map.converters["console_rest"] = AnyRest
     app.register_blueprint(bp)
+    document_console_answers(app)
