@@ -13,7 +13,7 @@ from facial_backend.console.forms import SessionFilterForm
 from facial_backend.models.sessions import SESSION_KINDS
 from facial_backend.services.console.access import sees_whole_session, visible_session
 from facial_backend.services.console.captions import recordings_with_captions
-from facial_backend.services.console.session_table import SessionFilter, distinct_statuses, list_sessions
+from facial_backend.services.console.session_table import STATUSES, SessionFilter, list_sessions
 from facial_backend.services.console.telemetry_series import telemetry_series
 from facial_backend.services.console.timeline import session_timeline
 
@@ -36,7 +36,7 @@ def sessions():
     page = list_sessions(g.console_user, wanted)
     query = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("console/sessions.html", form=form, page=page, query=query,
-                           kinds=SESSION_KINDS, statuses=distinct_statuses())
+                           kinds=SESSION_KINDS, statuses=STATUSES)
 
 
 @bp.get("/sessions/<session_id>")

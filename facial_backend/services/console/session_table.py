@@ -33,6 +33,8 @@ SORTS = {
                             StudySession.evaluator_id, StudySession.client_id, ""),
 }
 PAGE_SIZES = (25, 50, 100)
+# The statuses the origins give sessions (recording app: created; live and testbed: active, ended).
+STATUSES = ("created", "active", "ended")
 COUNTED = ("videos", "segments", "recordings", "notes", "telemetry", "transcripts")
 
 
@@ -90,8 +92,6 @@ def list_sessions(user: User, wanted: SessionFilter) -> SessionPage:
     return page
 
 
-def distinct_statuses() -> list[str]:
-    return list(db.session.scalars(select(distinct(StudySession.status)).order_by(StudySession.status)))
 
 
 def _conditions(user: User, wanted: SessionFilter) -> list[Any]:
@@ -115,8 +115,8 @@ def _conditions(user: User, wanted: SessionFilter) -> list[Any]:
                               StudySession.evaluator_id == person, StudySession.client_id == person,
                               StudySession.created_by_id.in_(creators)))
     if wanted.search:
-        pattern = "%" + _escape_like(wanted.search.strip()) + "%"
-        conditions.append(or_(*(column.ilike(pattern, escape="\\") for column in (
+        pattern = "%" + _escape_like(wanted.search.strip().lower()) + "%"
+        conditions.append(or_(*(func.lower(column).like(pattern, escape="\\") for column in (
             StudySession.id, StudySession.name, StudySession.participant_name, StudySession.participant_id))))
     return conditions
 
