@@ -1,7 +1,6 @@
 """The recording-session backend: one Flask service for four kinds of clients."""
 
-__version__ = "1.0.0"
-
-from facial_backend.factory import create_app  # noqa: E402
+from facial_backend.factory import create_app
+from facial_backend.version import __version__
 
 __all__ = ["create_app", "__version__"]

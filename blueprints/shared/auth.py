@@ -5,7 +5,6 @@ from flask import request
 
 from facial_backend.auth import issue_token, unauthorized
 from facial_backend.errors import ApiError
-from facial_backend.models.users import User
 from facial_backend.rest import Blueprint
 from facial_backend.schemas import auth as schemas
 from facial_backend.services.shared import users
@@ -43,7 +42,8 @@ def token(form):
     return {"access_token": issue_token(user), "token_type": "bearer"}
 
 
-def _throttled_sign_in(username: str, password: str) -> User | None:
+def _throttled_sign_in(username: str, password: str):
+    """The signed-in user, or None; repeated failures are throttled."""
     guard = throttle()
     guard.check(username, request.remote_addr)
     user = users.authenticate(username, password)

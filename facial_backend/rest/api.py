@@ -9,8 +9,8 @@ import flask_smorest
 from apispec import BasePlugin
 from flask import Flask
 
-from facial_backend import __version__
 from facial_backend.schemas.errors import ErrorSchema
+from facial_backend.version import __version__
 
 TOKEN_URL = "/api/v1/auth/token"
 SECURITY_SCHEMES = {

@@ -2,10 +2,9 @@
 
 from marshmallow import fields, validate
 
+from facial_backend.constants.live import PACKAGES, ROLES
 from facial_backend.schemas.base import BaseSchema, NonNegativeInt32, SafeId, StrictFloat, StrictInteger
 
-PACKAGES = ("socketio", "mqtt", "webrtc")
-ROLES = ("evaluator", "client")
 MAX_URL = 8192
 
 

@@ -10,11 +10,11 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from facial_backend.constants.live import PACKAGES
 from facial_backend.errors import BadRequest
 from facial_backend.extensions import db
 from facial_backend.models.live import LiveConnection, LiveMember, LivePresence
 from facial_backend.models.users import User
-from facial_backend.schemas.live import PACKAGES
 from facial_backend.services.shared.users import get_by_username
 from facial_backend.timeutil import utcnow
 
