@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -103,6 +104,13 @@ def test_each_data_dir_keeps_one_staging_host_id(tmp_path):
     assert first == staging_host.host_id(tmp_path / "a") == host_id_of(tmp_path / "a")
     assert len(first) == 32 and staging_host.host_id(tmp_path / "b") != first
     assert [path.name for path in (tmp_path / "a" / ".staging").iterdir()] == ["host-id"]
+
+
+def test_processes_starting_at_once_agree_on_the_staging_host_id(tmp_path):
+    with ThreadPoolExecutor(8) as pool:
+        ids = list(pool.map(lambda _: staging_host.host_id(tmp_path), range(32), timeout=30))
+    assert set(ids) == {host_id_of(tmp_path)}
+    assert [path.name for path in (tmp_path / ".staging").iterdir()] == ["host-id"]
 
 
 def test_a_video_staged_before_hosts_were_recorded_is_claimed_by_its_next_chunk(client, app):

@@ -29,10 +29,13 @@ def host_id(data_dir: str | Path) -> str:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".host-id.{secrets.token_hex(8)}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
-    with os.fdopen(fd, "w") as file:
-        file.write(secrets.token_hex(16) + "\n")
-    link_into_place(temp, path)
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_hex(16) + "\n")
+        link_into_place(temp, path)  # False when another process wrote it first: then theirs
+    finally:
+        temp.unlink(missing_ok=True)
     return path.read_text().strip()
 
 
