@@ -43,6 +43,9 @@ class OperationIdPlugin(BasePlugin):
 
 
 class RestApi(flask_smorest.Api):
+    """Every error answer is documented with the body ``facial_backend.errors`` sends (its
+    handlers, registered after the Api, replace flask-smorest's)."""
+
     ERROR_SCHEMA = ErrorSchema
 
 
