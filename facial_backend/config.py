@@ -136,6 +136,9 @@ SETTINGS: tuple[Setting, ...] = (
             "SQLAlchemy URL. Default: sqlite file DATA_DIR/.db/service.db."),
     Setting("REDIS_URL", parse_url("redis", "rediss", "unix"), None,
             "Redis for cross-process Socket.IO fan-out, presence and live state."),
+    Setting("REDIS_CHANNEL_PREFIX", str, None,
+            "Prefix of every Redis pub/sub channel (Socket.IO and live events), so deployments "
+            "sharing a Redis see nothing of each other. Default: facial-backend:<REDIS_URL's db>."),
     Setting("LOG_LEVEL", parse_choice("debug", "info", "warning", "error"), "info", "Log level."),
     Setting("CORS_ORIGINS", parse_list, "*", "Comma-separated origins allowed by CORS, or *."),
     Setting("MAX_BODY_BYTES", parse_positive(parse_bytes), "4MiB",

@@ -1,8 +1,9 @@
 """Real-time: Socket.IO handlers, live events, the WebSocket route and the fenced fast path.
 
-``init_app`` binds Socket.IO (gevent; the Redis queue when ``REDIS_URL`` is set) and the raw
-WebSocket route to the app, registers the live-session and live-event handlers, and engages the
-fast path only where ``fast_path`` allows it (SOCKET_FAST_PATH, verified library versions).
+``init_app`` binds Socket.IO (gevent; the Redis queue, on this deployment's channel, when
+``REDIS_URL`` is set) and the raw WebSocket route to the app, registers the live-session and
+live-event handlers, and engages the fast path only where ``fast_path`` allows it
+(SOCKET_FAST_PATH, verified library versions).
 """
 
 from __future__ import annotations
@@ -11,10 +12,8 @@ from flask import Flask
 from socketio import RedisManager
 
 from facial_backend.extensions import sock, socketio
-from facial_backend.realtime import fast_path, live_socket, session_events
+from facial_backend.realtime import fast_path, live_socket, redis_channels, session_events
 from facial_backend.realtime.serial_socket import with_serial_sockets
-
-SOCKETIO_CHANNEL = "facial-backend-socketio"
 
 
 def init_app(app: Flask) -> None:
@@ -23,10 +22,12 @@ def init_app(app: Flask) -> None:
     # The manager is passed explicitly: Flask-SocketIO keeps the options of an earlier
     # init_app, so an app without Redis would otherwise inherit a previous app's queue.
     redis_url = app.config["REDIS_URL"]
+    manager = RedisManager(redis_url, channel=redis_channels.socketio_channel(app.config)) \
+        if redis_url else None
     socketio.init_app(
         app,
         async_mode="gevent",
-        client_manager=RedisManager(redis_url, channel=SOCKETIO_CHANNEL) if redis_url else None,
+        client_manager=manager,
         cors_allowed_origins="*" if origins == ["*"] else origins,
         max_http_buffer_size=app.config["SOCKET_MAX_PAYLOAD"],
         ping_interval=25,
@@ -37,5 +38,5 @@ def init_app(app: Flask) -> None:
     sock.init_app(app)
     live_socket.register(app, fast_path.install(app, socketio.server) if fast else None)
     session_events.register(app)
-    app.wsgi_app = with_serial_sockets(app.wsgi_app)
+    app.wsgi_app = with_serial_sockets(app.wsgi_app, skip_prefix=fast_path.TRANSPORT_PATH if fast else None)
     app.extensions["socket_fast_path"] = fast

@@ -1,4 +1,5 @@
-"""Live events between processes through one Redis channel (when REDIS_URL is set).
+"""Live events between processes through one Redis channel (when REDIS_URL is set; its name is
+``redis_channels.events_channel``).
 
 ``send`` hands the event to a sender greenlet that publishes it on the channel and emits it
 through Socket.IO's Redis queue, so a slow or absent Redis never holds up the caller: the
@@ -21,7 +22,6 @@ import redis
 
 log = logging.getLogger(__name__)
 
-REDIS_CHANNEL = "facial_backend:session_events"
 OUTBOX_SIZE = 10_000  # events waiting for Redis
 
 
@@ -30,9 +30,10 @@ class RedisRelay:
     ``deliver(session_id, text)`` hands an arriving event to this process's raw subscribers;
     ``emit(session_id, event, body)`` sends one to the Socket.IO rooms of every process."""
 
-    def __init__(self, url: str, deliver: Callable[[str, str], None],
+    def __init__(self, url: str, channel: str, deliver: Callable[[str, str], None],
                  emit: Callable[[str, str, dict[str, Any]], None]):
         self.url = url
+        self.channel = channel
         self.client = redis.Redis.from_url(url, socket_timeout=10)
         self.deliver = deliver
         self.emit = emit
@@ -57,7 +58,7 @@ class RedisRelay:
         while True:
             session_id, event, text, body = self.outbox.get()
             try:
-                self.client.publish(REDIS_CHANNEL, json.dumps({"session_id": session_id, "text": text}))
+                self.client.publish(self.channel, json.dumps({"session_id": session_id, "text": text}))
             except redis.RedisError:
                 log.exception("publishing %s to Redis failed", event)
             self.emit(session_id, event, body)
@@ -88,7 +89,7 @@ class RedisRelay:
         client = redis.Redis.from_url(self.url, socket_keepalive=True, health_check_interval=30)
         pubsub = client.pubsub(ignore_subscribe_messages=False)
         try:
-            pubsub.subscribe(REDIS_CHANNEL)
+            pubsub.subscribe(self.channel)
             for message in pubsub.listen():
                 if message["type"] == "subscribe":
                     self.listening.set()
@@ -100,16 +101,16 @@ class RedisRelay:
             client.close()
 
 
-_relays: dict[tuple[int, str], RedisRelay] = {}
+_relays: dict[tuple[int, str, str], RedisRelay] = {}
 _relays_lock = threading.Lock()
 
 
-def relay_for(url: str, deliver: Callable[[str, str], None],
+def relay_for(url: str, channel: str, deliver: Callable[[str, str], None],
               emit: Callable[[str, str, dict[str, Any]], None]) -> RedisRelay:
-    """This process's relay for a Redis URL (a forked process makes its own)."""
-    key = (os.getpid(), url)
+    """This process's relay for a Redis URL and channel (a forked process makes its own)."""
+    key = (os.getpid(), url, channel)
     with _relays_lock:
         relay = _relays.get(key)
         if relay is None:
-            relay = _relays[key] = RedisRelay(url, deliver, emit)
+            relay = _relays[key] = RedisRelay(url, channel, deliver, emit)
         return relay

@@ -18,7 +18,7 @@ from typing import Any
 from flask import current_app
 
 from facial_backend.extensions import socketio
-from facial_backend.realtime import event_outbox, event_redis
+from facial_backend.realtime import event_outbox, event_redis, redis_channels
 from facial_backend.realtime.event_subscribers import hub
 from facial_backend.timeutil import isoformat_z
 
@@ -54,9 +54,8 @@ def publish(session_id: str, event: str, data: Any) -> None:
     """Send an event to every subscriber of the session, on every process."""
     body = _body(session_id, event, data)
     text = _as_text(body)  # serialised once, for raw WebSocket clients and the other processes
-    redis_url = current_app.config.get("REDIS_URL")
-    if redis_url:
-        _redis(redis_url).send(session_id, event, text, body)
+    if current_app.config.get("REDIS_URL"):
+        _redis().send(session_id, event, text, body)
         return
     _outbox(current_app.config["SQLALCHEMY_DATABASE_URI"]).publish(session_id, event, text)
     hub.deliver(session_id, text)
@@ -67,14 +66,16 @@ def follow() -> None:
     """Make sure events raised by other processes from now on reach this process."""
     config = current_app.config
     if config["REDIS_URL"]:
-        if not _redis(config["REDIS_URL"]).listen(LISTENER_READY_TIMEOUT):
+        if not _redis().listen(LISTENER_READY_TIMEOUT):
             log.warning("Redis event listener not ready; events from other processes may be missed")
     else:
         _outbox(config["SQLALCHEMY_DATABASE_URI"]).follow()
 
 
-def _redis(url: str) -> event_redis.RedisRelay:
-    return event_redis.relay_for(url, hub.deliver, _emit_socketio)
+def _redis() -> event_redis.RedisRelay:
+    config = current_app.config
+    return event_redis.relay_for(config["REDIS_URL"], redis_channels.events_channel(config),
+                                 hub.deliver, _emit_socketio)
 
 
 def _outbox(url: str) -> event_outbox.OutboxRelay:

@@ -24,6 +24,7 @@ from facial_backend.realtime.websocket_compression import without_websocket_comp
 
 log = logging.getLogger(__name__)
 
+TRANSPORT_PATH = "/socket.io/"  # the requests the fast transport serves
 VERIFIED_VERSIONS: Mapping[str, str] = {
     "python-socketio": "5.18.1",
     "python-engineio": "4.15.1",

@@ -8,6 +8,8 @@ back: the peer is told ``session_suspended``, and a return is told to both as
 ``session_resumed``, never as a replayed ``session_started``. Each user has a room
 ``user:<id>``; with REDIS_URL the message queue delivers to it in whichever process the user's
 sockets are. ``register`` binds the handlers to an app's Socket.IO server.
+
+Signals and images go only inside a session (``live_rooms``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from marshmallow import ValidationError
 from facial_backend.auth import user_from_token
 from facial_backend.errors import ApiError
 from facial_backend.extensions import socketio
+from facial_backend.realtime import live_sweeper
+from facial_backend.realtime.live_rooms import announce_ended, current_member, room, seat, session_room
 from facial_backend.realtime.socket_fast_path import FastEvents
 from facial_backend.schemas import live as schemas
 from facial_backend.schemas.base import is_safe_id
@@ -56,10 +60,6 @@ def handles(name: str) -> Callable:
         _HANDLERS.append((name, handler))
         return handler
     return decorator
-
-
-def room(user_id: str) -> str:
-    return f"user:{user_id}"
 
 
 def _error(code: str, message: str, event: str) -> None:
@@ -147,17 +147,21 @@ def on_register(state, data):
     if state.user_id is not None and state.user_id != user_id:
         leave_room(room(state.user_id))
     state.user_id, state.role, state.package = user_id, role, info["package"]
-    state.member_until = float("-inf")
+    state.forget_membership()
     join_room(room(user_id))
+    live_sweeper.ensure_running(current_app._get_current_object())
     presence.add_connection(request.sid, user_id, role, info["package"], live_sockets.WORKER)
     emit("registered", {"userId": user_id, "role": role, "package": info["package"]})
     rebound, expired = live_sessions.member_back(user_id, role)
     if expired is not None:
-        _ended(expired.session_id, [expired.peer_id])
+        announce_ended(expired.session_id, [expired.peer_id])
     if rebound is not None:
         resumed = {"sessionId": rebound.session_id, "userId": user_id}
         emit("session_resumed", resumed)
         socketio.emit("session_resumed", resumed, to=room(rebound.peer_id))
+    current = live_sessions.membership(user_id, role)
+    if current is not None:
+        join_room(session_room(current.session_id))
     if role == "client":
         socketio.emit("clients_updated", {"clients": presence.online_client_ids()})
 
@@ -167,9 +171,10 @@ def on_start_session(state, data):
     client_id = _load(_START, data)["clientId"]
     started = live_sessions.start_session(state.user_id, client_id, state.package)
     for old in started.replaced:
-        _ended(old.session_id, [old.peer_id])
+        announce_ended(old.session_id, [old.peer_id])
     session = started.session
     live_sockets.forget_memberships([state.user_id, client_id])
+    seat(session.id, [(state.user_id, "evaluator"), (client_id, "client")])
     socketio.emit("session_started", {"sessionId": session.id, "evaluatorId": state.user_id,
                                       "evaluatorName": started.evaluator_name}, to=room(client_id))
     socketio.emit("session_started", {"sessionId": session.id, "clientId": client_id},
@@ -177,7 +182,7 @@ def on_start_session(state, data):
 
 
 def _member(state) -> Membership:
-    member = state.membership(live_sessions.membership)
+    member = current_member(request.sid, state, live_sessions.membership)
     if member is None:
         raise LiveError("no_session", "You are not in a live session.")
     return member
@@ -210,7 +215,7 @@ def on_end_session(state, data):
         emit("session_ended", {})  # the origin always answers the sender
         return
     live_sessions.end_session(member.session_id)
-    _ended(member.session_id, [member.peer_id, state.user_id])
+    announce_ended(member.session_id, [member.peer_id, state.user_id])
 
 
 def _relay_handler(app: Flask, relay_emit: Emit) -> Callable:
@@ -234,7 +239,7 @@ def _relay_handler(app: Flask, relay_emit: Emit) -> Callable:
         if not isinstance(target, str) or not is_safe_id(target) \
                 or not isinstance(data.get("signal"), dict):
             return refuse(sid, "invalid_payload", "webrtc_signal needs {targetUserId, signal: object}.")
-        member = state.membership(lookup)
+        member = current_member(sid, state, lookup)
         if member is None or member.peer_id != target:
             return refuse(sid, "not_session_peer", "Signals go only to the other member of your session.")
         relay_emit("webrtc_signal", {"fromUserId": state.user_id, "signal": data["signal"]},
@@ -253,7 +258,7 @@ def on_disconnect(reason=None):
     if reason == socketio.server.reason.CLIENT_DISCONNECT:
         gone = live_sessions.member_quit(state.user_id, state.role)
         if gone is not None:
-            _ended(gone.session_id, [gone.peer_id])
+            announce_ended(gone.session_id, [gone.peer_id])
     else:
         _suspend(state)
     if state.role == "client":
@@ -267,20 +272,3 @@ def _suspend(state: live_sockets.SocketState) -> None:
     grace = current_app.config["SESSION_GRACE_SECONDS"]
     socketio.emit("session_suspended", {"sessionId": away.session_id, "userId": state.user_id,
                                         "graceSeconds": grace}, to=room(away.peer_id))
-    socketio.start_background_task(_expire_later, current_app._get_current_object(),
-                                   away.session_id, state.role, grace)
-
-
-def _expire_later(app, session_id: str, role: str, grace: float) -> None:
-    """End the session if the member is still away after the grace period."""
-    socketio.sleep(grace + 0.05)
-    with app.app_context():
-        peer_id = live_sessions.expire_member(session_id, role)
-        if peer_id is not None:
-            _ended(session_id, [peer_id])
-
-
-def _ended(session_id: str, user_ids: list[str]) -> None:
-    live_sockets.forget_memberships(user_ids)
-    for user_id in user_ids:
-        socketio.emit("session_ended", {}, to=room(user_id))

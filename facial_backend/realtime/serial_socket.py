@@ -1,9 +1,12 @@
-"""Every frame on a raw WebSocket (``/ws/...``) is written whole and alone.
+"""Every frame simple-websocket writes goes out whole and alone.
 
-simple-websocket, which flask-sock uses, writes each frame with a single ``sock.send`` and
-from two greenlets (the route's writer and its ping loop); with gevent a large frame can be
-written in part, and a ping could land in the middle of it. The middleware hands it, through
-the WSGI environ gunicorn fills, a socket whose ``send`` writes everything under a lock.
+simple-websocket, which serves the raw WebSockets (flask-sock) and, with the fast path off,
+engine.io's WebSocket transport, writes each frame with a single ``sock.send`` and from two
+greenlets (the writer and its ping loop); with gevent a large frame can be written in part (the
+rest is lost: a peer that reads slowly gets a corrupt stream), and a ping could land in the
+middle of it. The middleware hands it, through the WSGI environ gunicorn fills, a socket whose
+``send`` writes everything under a lock. The fast transport writes whole frames itself, so its
+path is left alone.
 """
 
 from __future__ import annotations
@@ -12,8 +15,6 @@ import socket
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
-
-PREFIX = "/ws/"
 
 
 class SerialSocket:
@@ -32,13 +33,13 @@ class SerialSocket:
         return getattr(self._sock, name)
 
 
-def with_serial_sockets(wsgi_app: Callable) -> Callable:
-    """WSGI middleware: WebSocket upgrades under ``/ws/`` get a ``SerialSocket``."""
+def with_serial_sockets(wsgi_app: Callable, skip_prefix: str | None = None) -> Callable:
+    """WSGI middleware: WebSocket upgrades get a ``SerialSocket``, except under ``skip_prefix``."""
 
     def app(environ: dict, start_response: Callable) -> Iterable[bytes]:
         sock = environ.get("gunicorn.socket")
-        if sock is not None and environ.get("PATH_INFO", "").startswith(PREFIX) \
-                and environ.get("HTTP_UPGRADE", "").lower() == "websocket":
+        if sock is not None and environ.get("HTTP_UPGRADE", "").lower() == "websocket" \
+                and not (skip_prefix and environ.get("PATH_INFO", "").startswith(skip_prefix)):
             environ["gunicorn.socket"] = SerialSocket(sock)
         return wsgi_app(environ, start_response)
 

@@ -3,6 +3,8 @@ the client on the other, and the whole flow still works (rooms per user, Redis m
 
 from __future__ import annotations
 
+import queue
+
 import pytest
 import requests
 
@@ -76,3 +78,46 @@ def test_client_leaving_on_purpose_on_another_process_ends_at_once(two_servers, 
     client.wait("session_started")
     client.close()
     assert evaluator.wait("session_ended", timeout=1.0) == {}
+
+
+def test_no_signal_crosses_once_the_session_ended_elsewhere(two_servers, sockets, demo_users):
+    """The client's process had its membership cached; the evaluator ends the session on the
+    other process; a signal the client sends as soon as it hears ``session_ended`` is refused."""
+    one, other = two_servers
+    client = sockets(other.base_url)
+    client.register("client1", "client", "webrtc")
+    evaluator = sockets(one.base_url)
+    evaluator.register("evaluator1", "evaluator", "webrtc")
+    for _ in range(3):
+        evaluator.emit("start_session", {"clientId": "client1"})
+        evaluator.wait("session_started", skip=("clients_updated", "session_ended"))
+        client.wait("session_started", skip=("clients_updated", "session_ended"))
+        client.emit("webrtc_signal", {"targetUserId": "evaluator1", "signal": {"type": "answer"}})
+        assert evaluator.wait("webrtc_signal")["signal"] == {"type": "answer"}
+        evaluator.emit("end_session")
+        assert client.wait("session_ended") == {}
+        client.emit("webrtc_signal", {"targetUserId": "evaluator1", "signal": {"late": True}})
+        assert client.wait("error")["code"] == "not_session_peer"
+        assert evaluator.wait("session_ended") == {}
+    with pytest.raises(queue.Empty):
+        evaluator.wait("webrtc_signal", timeout=0.5)
+
+
+def test_grace_ends_even_when_the_process_that_saw_the_member_leave_is_gone(two_servers, sockets,
+                                                                          demo_users):
+    """The deadline is in the database: the evaluator's process ends the session after the
+    grace period although the client's process, which saw it go, was killed meanwhile."""
+    one, other = two_servers
+    client = sockets(other.base_url)
+    client.register("client2", "client")
+    evaluator = sockets(one.base_url)
+    evaluator.register("evaluator2", "evaluator")
+    evaluator.emit("start_session", {"clientId": "client2"})
+    session_id = evaluator.wait("session_started")["sessionId"]
+    client.wait("session_started")
+    client.drop()
+    assert evaluator.wait("session_suspended")["sessionId"] == session_id
+    other.kill()
+    assert evaluator.wait("session_ended", timeout=5) == {}
+    evaluator.emit("image_update", {"imageIndex": 1, "imageUrl": "u"})
+    assert evaluator.wait("error")["code"] == "no_session"

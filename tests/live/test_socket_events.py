@@ -291,3 +291,17 @@ def test_second_socket_keeps_the_member_present(peers, pair):
     assert evaluator.received() == []
     evaluator.emit("webrtc_signal", {"targetUserId": "client1", "signal": {"type": "offer"}})
     assert [name for name, _ in spare.received()] == ["webrtc_signal"]
+
+
+def test_overdue_sessions_are_ended_once_by_whoever_sweeps(app, pair):
+    from facial_backend.services.live import sessions as live_sessions
+    evaluator, client = pair
+    mine, _ = start(evaluator, client)
+    with app.app_context():
+        member = db.session.get(LiveMember, (mine["sessionId"], "client"))
+        member.left_at = datetime(2000, 1, 1, tzinfo=UTC)
+        db.session.commit()
+        assert live_sessions.expire_overdue() == [(mine["sessionId"], ["evaluator1"])]
+        assert live_sessions.expire_overdue() == []  # another sweeper finds nothing left
+        assert live_sessions.end_session(mine["sessionId"]) is False
+        assert db.session.get(StudySession, mine["sessionId"]).status == "ended"

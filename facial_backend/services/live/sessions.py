@@ -4,8 +4,9 @@ row per member while the session is active.
 
 A member that disconnects on purpose ends the session at once. A member whose last socket is
 lost is marked ``left_at``; if it registers again within ``SESSION_GRACE_SECONDS`` it is bound
-back, otherwise the session ends (by the timer of the process that saw it leave, or lazily by
-whoever looks at the session next).
+back, otherwise the session ends: the deadline is in the database, so whichever process sweeps
+first (``expire_overdue``) or looks at the session next ends it, even if the process that saw
+the member leave is gone. Only one caller ever ends a session (``end_session``).
 """
 
 from __future__ import annotations
@@ -81,6 +82,11 @@ def is_connected(user_id: str, role: str, package: str | None = None) -> bool:
     return db.session.scalar(query.limit(1)) is not None
 
 
+def connection_sids(user_id: str, role: str) -> list[str]:
+    """The registered sockets of ``user_id`` in ``role``, in every process."""
+    return list(db.session.scalars(db.select(LiveConnection.sid).filter_by(user_id=user_id, role=role)))
+
+
 def start_session(evaluator_id: str, client_id: str, package: str) -> Started:
     """End the evaluator's previous session, check the client, create the new session."""
     if not is_connected(client_id, "client", package):
@@ -105,16 +111,14 @@ def start_session(evaluator_id: str, client_id: str, package: str) -> Started:
 
 
 def end_session(session_id: str) -> bool:
-    """Mark the session ended and forget its members; False if it was not active."""
-    session = db.session.get(StudySession, session_id)
+    """Mark the session ended and forget its members; True only for the one caller, in any
+    process, that ended it (False if it was not active)."""
+    ended = db.session.execute(
+        db.update(StudySession).where(StudySession.id == session_id, StudySession.status == "active")
+        .values(status="ended", ended_at=utcnow()).execution_options(synchronize_session=False))
     db.session.execute(db.delete(LiveMember).filter_by(session_id=session_id))
-    if session is None or session.status != "active":
-        db.session.commit()
-        return False
-    session.status = "ended"
-    session.ended_at = utcnow()
     db.session.commit()
-    return True
+    return ended.rowcount == 1
 
 
 def member_left(user_id: str, role: str) -> Membership | None:
@@ -166,9 +170,17 @@ def expire_if_overdue(session_id: str, now: datetime | None = None) -> bool:
     return overdue is not None and end_session(session_id)
 
 
-def expire_member(session_id: str, role: str) -> str | None:
-    """End the session if the member that left is still away after the grace period; returns
-    the peer to tell, or None when it came back (or the session is already over)."""
-    peer = db.session.get(LiveMember, (session_id, OTHER_ROLE[role]))
-    peer_id = peer.user_id if peer else None
-    return peer_id if expire_if_overdue(session_id) else None
+def expire_overdue(now: datetime | None = None) -> list[tuple[str, list[str]]]:
+    """End every session a member has been away from longer than the grace period; for each
+    session this call ended, ``(session id, the members still there)``."""
+    now = now or utcnow()
+    overdue = list(db.session.scalars(
+        db.select(LiveMember.session_id).filter(LiveMember.left_at.is_not(None),
+                                                LiveMember.left_at <= now - grace()).distinct()))
+    ended = []
+    for session_id in overdue:
+        present = list(db.session.scalars(db.select(LiveMember.user_id).filter(
+            LiveMember.session_id == session_id, LiveMember.left_at.is_(None))))
+        if end_session(session_id):
+            ended.append((session_id, present))
+    return ended

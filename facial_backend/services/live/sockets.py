@@ -1,6 +1,7 @@
 """Per-process state of this process's Socket.IO connections: who registered on which socket,
 the per-socket rate limit (a token bucket) and a short-lived cache of the socket's session
-membership, so the signaling relay does not ask the database for every message.
+membership, so the signaling relay does not ask the database for every message (only a
+membership is kept: a socket without one asks again, so a session that just started counts).
 
 Everything shared between processes lives in the database (``services.presence``,
 ``services.live_sessions``); this module only holds what one socket needs locally.
@@ -16,7 +17,6 @@ from dataclasses import dataclass, field
 
 from facial_backend.services.live.sessions import Membership
 
-# A session that ends in another process is noticed here at most this late.
 MEMBERSHIP_CACHE_SECONDS = 1.0
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
 
@@ -41,6 +41,9 @@ class SocketState:
     def __post_init__(self) -> None:
         self.tokens = self.burst
 
+    def forget_membership(self) -> None:
+        self.member, self.member_until = None, float("-inf")
+
     def take(self) -> bool:
         """Spend one message of the token bucket; False when the socket is over its limit."""
         now = time.monotonic()
@@ -61,7 +64,7 @@ class SocketState:
 
     def membership(self, lookup: Callable[[str, str], Membership | None]) -> Membership | None:
         now = time.monotonic()
-        if now >= self.member_until:
+        if self.member is None or now >= self.member_until:
             self.member = lookup(self.user_id, self.role)
             self.member_until = now + MEMBERSHIP_CACHE_SECONDS
         return self.member
@@ -87,4 +90,4 @@ def forget_memberships(user_ids: Iterable[str]) -> None:
     users = set(user_ids)
     for state in _sockets.values():
         if state.user_id in users:
-            state.member_until = float("-inf")
+            state.forget_membership()
