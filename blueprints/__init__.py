@@ -10,7 +10,7 @@ from blueprints.recording_app import frontend as recording_app_frontend
 from blueprints.recording_app import operations as recording_app_operations
 from blueprints.recording_app import routes as recording_app
 from blueprints.recordings import routes as recordings
-from blueprints.shared import auth, docs, health, storage_links
+from blueprints.shared import auth, docs, health, metrics, storage_links
 from blueprints.shared import export as session_export
 from blueprints.testbed import notes as testbed_notes
 from blueprints.testbed import sessions as testbed_sessions
@@ -35,6 +35,7 @@ BLUEPRINTS = (
     recordings.bp,
     storage_links.bp,
     session_export.bp,
+    metrics.bp,
     tus.bp,
     recording_app_frontend.bp,
 )
