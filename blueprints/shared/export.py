@@ -8,9 +8,8 @@ from marshmallow import fields, validate
 
 from facial_backend.auth import current_user, login_required
 from facial_backend.rest import Blueprint
-from facial_backend.schemas.base import BaseSchema
+from facial_backend.schemas.base import BaseSchema, UtcTime
 from facial_backend.schemas.testbed import TestbedNoteSchema
-from facial_backend.schemas.times import UTCTimestamp
 from facial_backend.services.export.media import MEDIA_KINDS
 from facial_backend.services.export.session_export import start_export
 from facial_backend.services.shared import media_links
@@ -30,7 +29,7 @@ class MediaLinkQuerySchema(BaseSchema):
 
 class MediaLinkSchema(BaseSchema):
     url = fields.String(metadata={"description": "Put it in <video src> / <audio src>; Range requests work"})
-    expires_at = UTCTimestamp()
+    expires_at = UtcTime()
     expires_in = fields.Integer()
     content_type = fields.String()
     size = fields.Integer()
