@@ -1,7 +1,8 @@
 """Every operation of /openapi.json, driven with generated requests (schemathesis, a few seeded
-examples each, as an admin and without a token): no answer is a 5xx, every status answered is
-listed on the operation (the catch-all ``default`` entry does not count) and every documented
-answer matches its schema.
+examples each, as an admin and without a token; each request once as generated and once with
+the ids of real objects in its path): no answer is a 5xx, every status answered is listed on
+the operation (the catch-all ``default`` entry does not count) and every documented answer
+matches its schema.
 
 Totals per operation: ``pytest tests/test_schemathesis.py --hypothesis-show-statistics``.
 """
@@ -13,6 +14,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error, response_schema_conformance, status_code_conformance
 from schemathesis.config import SchemathesisConfig
+
+from tests.schemathesis_world import Accounts, bearer, family, make_world
 
 EXAMPLES_PER_OPERATION = 4
 # valid and invalid requests, seeded; no coverage phase (its boundary cases are unbounded in
@@ -47,12 +50,15 @@ CHECKS = [not_a_server_error, status_code_conformance, status_listed_on_operatio
 
 
 @pytest.fixture
-def admin_token(make_user) -> str:
-    return make_user("ada", "admin")[1]
+def accounts(app, make_user) -> Accounts:
+    app.config["STT_ENGINE"] = "fake"
+    make_user("cli", "client")
+    return Accounts(admin=make_user("ada", "admin")[1], evaluator=make_user("eva", "evaluator")[1],
+                    recorder=make_user("rita", "recorder")[1])
 
 
 @pytest.fixture
-def api_schema(app, admin_token):
+def api_schema(app, accounts):
     return schemathesis.openapi.from_wsgi("/openapi.json", app, config=CONFIG)
 
 
@@ -61,6 +67,19 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 @schema.parametrize()
 @settings(deadline=None, suppress_health_check=list(HealthCheck))
-def test_operation(case, admin_token):
-    for headers in ({"Authorization": f"Bearer {admin_token}"}, {}):
-        case.call_and_validate(headers=headers, checks=CHECKS)
+def test_operation(case, accounts, client):
+    generated = dict(case.path_parameters or {})
+    variants = [generated]
+    if generated:
+        real = make_world(client, accounts)[family(case.path)]
+        variants.append({name: real.get(name, value) for name, value in generated.items()})
+    for path_parameters in variants:
+        case.path_parameters = path_parameters
+        for headers in (bearer(accounts.admin), {}):
+            _send_and_check(client, case, headers)
+
+
+def _send_and_check(client, case, headers: dict[str, str]) -> None:
+    """Through the app's test client, which closes each answer (file downloads included)."""
+    with client.open(**case.as_transport_kwargs(headers=headers)) as response:
+        case.validate_response(response, checks=CHECKS)

@@ -3,7 +3,8 @@
 ``@bp.arguments(Schema)`` hands the view the loaded data as ``body=`` (JSON), ``query=`` or
 ``form=``; JSON routes may add ``allow_empty``, ``lift`` and ``raw`` (see ``json_body``).
 ``@bp.errors(...)`` documents error answers with the shared error schema. Every JSON route
-documents the 400 it answers when the body is missing, not JSON or not a JSON object.
+documents the 400 it answers when the body is missing, not JSON or not a JSON object, and the
+413 when it is larger than the route accepts.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from facial_backend.schemas.errors import ErrorSchema
 ARGUMENT_NAMES = {"json": "body", "query": "query", "querystring": "query", "form": "form",
                   "files": "files"}
 BODY_NOT_JSON = (400, "The body is missing, not JSON or not a JSON object")
+BODY_TOO_LARGE = (413, "The body is larger than this route accepts")
 
 
 class Blueprint(flask_smorest.Blueprint):
@@ -45,7 +47,7 @@ class Blueprint(flask_smorest.Blueprint):
             def reading(*args, **view_kwargs):
                 json_body.use_options(options)
                 return parsing(*args, **view_kwargs)
-            return self.errors(BODY_NOT_JSON)(reading)
+            return self.errors(BODY_NOT_JSON, BODY_TOO_LARGE)(reading)
         return decorator
 
     def errors(self, *answers: tuple[int, str]) -> Callable:
