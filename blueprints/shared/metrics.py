@@ -14,8 +14,8 @@ PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
 
 @bp.get("/metrics")
 @bp.doc(security=[{"bearer": []}],
-        responses={200: {"description": "Metrics in Prometheus' text format",
-                         "content": {PROMETHEUS_TEXT: {"schema": {"type": "string"}}}}})
+        responses={200: {"description": f"Metrics in Prometheus' text format ({PROMETHEUS_TEXT})",
+                         "content": {"text/plain": {"schema": {"type": "string"}}}}})
 @bp.errors((401, "No token, or neither METRICS_TOKEN nor a valid account token"),
            (403, "The account is neither operator nor admin"))
 def scrape():
