@@ -18,6 +18,11 @@ class PrintablePath(PathConverter):
     part_isolating = False
 
 
+def parameter_schema(converter: BaseConverter) -> dict[str, str]:
+    """A path parameter's OpenAPI schema: a string matching the converter's regex."""
+    return {"type": "string", "pattern": f"^(?:{converter.regex})$"}
+
+
 def init_app(app) -> None:
     """Install the converters; before any route is added, as rules compile at registration."""
     app.url_map.converters.update(default=PrintableSegment, string=PrintableSegment,

@@ -1,5 +1,6 @@
 """The app's flask-smorest Api: one per app, documenting every route with the error schema,
-an operationId per operation and the bearer / OAuth2 password security schemes."""
+an operationId per operation, the bearer / OAuth2 password security schemes and path
+parameters with the pattern their URL converter matches."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from apispec import BasePlugin
 from flask import Flask
 
 from facial_backend.schemas.errors import ErrorSchema
+from facial_backend.url_converters import PrintablePath, PrintableSegment, parameter_schema
 from facial_backend.version import __version__
 
 TOKEN_URL = "/api/v1/auth/token"
@@ -56,5 +58,7 @@ def create_api(app: Flask) -> RestApi:
     api = RestApi(app, spec_kwargs={"extra_plugins": [OperationIdPlugin()]})
     for name, scheme in SECURITY_SCHEMES.items():
         api.spec.components.security_scheme(name, scheme)
+    for converter in (PrintableSegment, PrintablePath):
+        api.register_converter(converter, parameter_schema)
     app.extensions["rest_api"] = api
     return api

@@ -7,6 +7,7 @@ exact shapes the app reads.
 from marshmallow import ValidationError, fields, post_dump, validate, validates_schema
 
 from facial_backend.constants.recording_app import MAX_TOTAL_CHUNKS, VIDEO_TYPES, video_file_path
+from facial_backend.models.uploads import VIDEO_STATUSES
 from facial_backend.schemas.base import (
     BaseSchema,
     FormInteger,
@@ -98,7 +99,7 @@ class UploadStatusSchema(BaseSchema):
     session_id = fields.String(attribute="video.session_id")
     video_id = fields.String(attribute="video.video_id")
     status = fields.String(attribute="video.status",
-                           metadata={"description": "receiving, complete or expired"})
+                           metadata={"description": "receiving, complete or expired", "enum": list(VIDEO_STATUSES)})
     total_chunks = fields.Integer(attribute="video.total_chunks")
     received = fields.List(fields.Integer())
     sha256 = fields.String(attribute="video.sha256")
@@ -141,7 +142,7 @@ class VideoEntrySchema(BaseSchema):
     prompt_id = fields.String(allow_none=True)
     uploaded_at = fields.Function(lambda video: isoformat_z(video.metadata_at or video.completed_at),
                                   metadata={**_TEXT, "format": "date-time", "nullable": True})
-    status = fields.String(metadata={"description": "receiving, complete or expired"})
+    status = fields.String(metadata={"description": "receiving, complete or expired", "enum": list(VIDEO_STATUSES)})
     total_chunks = fields.Integer(allow_none=True)
     received_chunks = fields.Integer()
     size = fields.Integer(allow_none=True)

@@ -129,7 +129,7 @@ class RecordingSchema(BaseSchema):
     id = fields.String()
     visit_id = fields.String(allow_none=True)
     appointment_id = fields.String(allow_none=True)
-    recording_type = fields.String()
+    recording_type = fields.String(metadata={"enum": list(RECORDING_TYPES)})
     status = fields.String(metadata={"enum": list(RECORDING_STATUSES)})
     filename = fields.String()
     original_filename = fields.String(allow_none=True)

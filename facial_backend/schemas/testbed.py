@@ -10,6 +10,7 @@ from datetime import datetime
 from flask_smorest.fields import Upload
 from marshmallow import ValidationError, fields, validate
 
+from facial_backend.models.sessions import SESSION_KINDS
 from facial_backend.models.testbed import NOTE_TYPES, STT_STATUSES
 from facial_backend.schemas.base import BaseSchema, FreeJson, NonNegative, SafeId, StrictFloat, UtcTime
 from facial_backend.timeutil import as_utc
@@ -19,17 +20,22 @@ MAX_TEXT = 1_000_000
 
 
 def parse_datetime(value: object) -> datetime:
-    """ISO 8601 text to aware UTC (naive is UTC, ``Z`` and offsets accepted)."""
+    """ISO 8601 text to aware UTC (naive is UTC, ``Z`` and offsets accepted); a time whose
+    offset takes it past year 1 or 9999 in UTC is refused, not a server error."""
     if not isinstance(value, str):
         raise ValidationError("Not a valid datetime.")
     try:
-        return as_utc(datetime.fromisoformat(value))
+        parsed = datetime.fromisoformat(value)
     except ValueError:
         raise ValidationError("Not a valid ISO 8601 datetime.") from None
+    try:
+        return as_utc(parsed)
+    except OverflowError:
+        raise ValidationError("Out of range: in UTC this time is before year 1 or after 9999.") from None
 
 
-class IsoDateTime(fields.Field):
-    """An ISO 8601 datetime, loaded as aware UTC."""
+class IsoDateTime(fields.DateTime):
+    """An ISO 8601 datetime, loaded as aware UTC (documented as a ``date-time`` string)."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         return parse_datetime(value)
@@ -75,7 +81,7 @@ class TestbedSessionSchema(BaseSchema):
     status = fields.String(dump_only=True, required=True, metadata={"description": "active or ended"})
     started_at = UtcTime(dump_only=True, required=True)
     ended_at = UtcTime(dump_only=True, required=True, allow_none=True)
-    kind = fields.String(dump_only=True, required=True)
+    kind = fields.String(dump_only=True, required=True, metadata={"enum": list(SESSION_KINDS)})
     note_count = fields.Integer(dump_only=True, required=True)
 
 
@@ -135,7 +141,7 @@ class TestbedNoteSchema(BaseSchema):
     timestamp = UtcTime(dump_only=True, required=True)
     speaker = fields.String(dump_only=True, required=True, allow_none=True)
     content = fields.String(dump_only=True, required=True)
-    type = fields.String(dump_only=True, required=True)
+    type = fields.String(dump_only=True, required=True, metadata={"enum": list(NOTE_TYPES)})
     tags = fields.List(fields.String(), dump_only=True, required=True)
     telemetry_snapshot = fields.Dict(dump_only=True, required=True, allow_none=True)
     created_at = UtcTime(dump_only=True, required=True)
@@ -164,7 +170,8 @@ class TestbedSttTaskSchema(BaseSchema):
     audio_chunk_id = fields.String(dump_only=True, required=True)
     duration_seconds = fields.Float(dump_only=True, required=True, allow_none=True)
     status = fields.String(dump_only=True, required=True,
-                           metadata={"description": "pending, processing, done or failed"})
+                           metadata={"description": "pending, processing, done or failed",
+                                     "enum": list(STT_STATUSES)})
     transcript = fields.String(dump_only=True, required=True, allow_none=True)
     error = fields.String(dump_only=True, required=True, allow_none=True)
     segment_id = fields.String(dump_only=True, required=True, allow_none=True)
