@@ -132,7 +132,8 @@ def test_live_session_upload_and_polling_through_nginx(proxied, sockets):
     listed = requests.get(f"{base}/api/session/{session_id}", timeout=WAIT_S).json()
     assert [v["sha256"] for v in listed["videos"]] == [hashlib.sha256(video).hexdigest()]
 
-    polling = socketio_client_lib.Client(reconnection=False)
+    http_session = requests.Session()  # ours, so its connections are closed when the test ends
+    polling = socketio_client_lib.Client(reconnection=False, http_session=http_session)
     registered = []
     polling.on("registered", registered.append)
     polling.connect(base, transports=["polling"], wait_timeout=WAIT_S)
@@ -146,6 +147,7 @@ def test_live_session_upload_and_polling_through_nginx(proxied, sockets):
             assert registered, "a polling client got no answer through nginx"
     finally:
         polling.disconnect()
+        http_session.close()
 
 
 def test_client_address_reaches_the_logs_behind_nginx(proxied):
