@@ -6,6 +6,7 @@ interrupted is finished by its retry."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 import uuid
@@ -79,8 +80,9 @@ def test_create_and_metadata_answer_from_the_rows_when_s3_is_unreachable(
 
 
 def test_a_failing_local_write_changes_no_answer_and_the_next_write_repairs_session_json(
-        app_settings, make_app):
+        app_settings, make_app, caplog):
     app = make_app({**app_settings, "STORAGE_BACKEND": "local"})
+    logging.getLogger().addHandler(caplog.handler)  # the app replaced the root logger's handlers
     client = app.test_client()
     media_root = Path(app.config["LOCAL_STORAGE_ROOT"]) / "facial_recordings"
     media_root.parent.mkdir(parents=True, exist_ok=True)
@@ -88,6 +90,8 @@ def test_a_failing_local_write_changes_no_answer_and_the_next_write_repairs_sess
 
     session_id = create_session(client, participant_id="p-2")
     assert client.get(f"/api/session/{session_id}").status_code == 200
+    assert any(record.levelname == "WARNING" and f"session.json of recording session {session_id}"
+               in record.getMessage() for record in caplog.records)
 
     media_root.unlink()
     (media_root / session_id / "session.json").mkdir(parents=True)  # this file alone fails now
