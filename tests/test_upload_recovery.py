@@ -65,6 +65,22 @@ def test_a_completion_whose_commit_was_lost_is_finished_by_the_retry(client, app
     assert (status["size"], status["sha256"]) == (12, hashlib.sha256(b"zero-one-two").hexdigest())
 
 
+def test_a_lost_completion_commit_is_finished_when_nothing_was_appended_before(client, app, monkeypatch):
+    """Chunk 1 waits (nothing appended yet); the request with chunk 0 appends both, stores the
+    video and dies before its commit. Its retry finishes the video instead of calling it lost
+    (found by ``bench/scenarios/crash_uploads.py`` on PostgreSQL)."""
+    session_id = create_session(client)
+    assert post_chunk(client, session_id, "v", 1, 2, b"one").json["received"] == 1
+    post_chunk_dying_before_commit(client, app, monkeypatch, session_id, "v", 0, 2, b"zero-")
+
+    response = post_chunk(client, session_id, "v", 0, 2, b"zero-")
+    assert response.status_code == 200, response.json
+    assert response.json["status"] == "video_complete"
+    assert stored_video(app, session_id, "v") == b"zero-one"
+    status = upload_status(client, session_id, "v")
+    assert (status["size"], status["sha256"]) == (8, hashlib.sha256(b"zero-one").hexdigest())
+
+
 def test_a_chunk_appended_by_a_request_that_died_is_appended_again(client, app, monkeypatch):
     """Chunk 2 waits for chunk 1; the request with chunk 1 appends both and dies before its
     commit. The retry of chunk 1 must still find chunk 2's bytes."""

@@ -103,7 +103,10 @@ def _store_chunk(video: Video, index: int, data: bytes) -> ChunkOutcome:
         return _outcome(video, index)
     staging_host.claim(video, current_app.config["DATA_DIR"])
     staging = VideoStaging(current_app.config["DATA_DIR"], video.id)
-    if video.appended_bytes and staging.part_size() is None:
+    # Every committed chunk was received after ``prepare`` made the part file, so a part file
+    # that is gone while chunks are committed was moved into storage (or lost), even when all
+    # of them were still pending (nothing appended yet).
+    if video.received_chunks and staging.part_size() is None:
         return _finish_interrupted_completion(video, staging, chunk, index, data)
     staging.prepare(video.appended_bytes, durable=_fsync())
     if chunk is None:
