@@ -4,10 +4,13 @@ the ids of real objects in its path): no answer is a 5xx, every status answered 
 the operation (the catch-all ``default`` entry does not count) and every documented answer
 matches its schema.
 
-Totals per operation: ``pytest tests/test_schemathesis.py --hypothesis-show-statistics``.
+The run ends by printing its totals: operations, generated examples, requests sent and the
+statuses answered.
 """
 
 from __future__ import annotations
+
+from collections import Counter
 
 import pytest
 import schemathesis
@@ -58,6 +61,17 @@ def accounts(app, make_user) -> Accounts:
 
 
 @pytest.fixture
+def run_totals(capsys):
+    """Counts of the whole run (one test holds every operation), printed at its end."""
+    totals = {"operations": set(), "examples": 0, "statuses": Counter()}
+    yield totals
+    statuses = ", ".join(f"{status}: {count}" for status, count in sorted(totals["statuses"].items()))
+    with capsys.disabled():
+        print(f"\nschemathesis: {len(totals['operations'])} operations, {totals['examples']} generated "
+              f"examples, {totals['statuses'].total()} requests; statuses {statuses}")
+
+
+@pytest.fixture
 def api_schema(app, accounts):
     return schemathesis.openapi.from_wsgi("/openapi.json", app, config=CONFIG)
 
@@ -67,7 +81,9 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 @schema.parametrize()
 @settings(deadline=None, suppress_health_check=list(HealthCheck))
-def test_operation(case, accounts, client):
+def test_operation(case, accounts, client, run_totals):
+    run_totals["operations"].add(case.operation.label)
+    run_totals["examples"] += 1
     generated = dict(case.path_parameters or {})
     variants = [generated]
     if generated:
@@ -76,10 +92,11 @@ def test_operation(case, accounts, client):
     for path_parameters in variants:
         case.path_parameters = path_parameters
         for headers in (bearer(accounts.admin), {}):
-            _send_and_check(client, case, headers)
+            run_totals["statuses"][_send_and_check(client, case, headers)] += 1
 
 
-def _send_and_check(client, case, headers: dict[str, str]) -> None:
+def _send_and_check(client, case, headers: dict[str, str]) -> int:
     """Through the app's test client, which closes each answer (file downloads included)."""
     with client.open(**case.as_transport_kwargs(headers=headers)) as response:
         case.validate_response(response, checks=CHECKS)
+        return response.status_code
