@@ -174,7 +174,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("S3_CONNECT_TIMEOUT", parse_positive(parse_seconds), "3s", "Longest wait to connect to S3."),
     Setting("S3_READ_TIMEOUT", parse_positive(parse_seconds), "10s", "Longest wait for an S3 answer."),
     Setting("S3_MAX_ATTEMPTS", parse_positive_int, "3", "Tries of one S3 call (the first included)."),
-    # Recording app uploads (seed 001)
+    # Recording app uploads
     Setting("MAX_CHUNK_BYTES", parse_positive(parse_bytes), "8MiB", "Largest accepted video chunk."),
     Setting("UPLOAD_TTL", parse_positive(parse_seconds), "24h",
             "Partial uploads untouched this long are expired by `flask uploads purge`."),
@@ -203,13 +203,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SOCKET_FAST_PATH", parse_bool, "true",
             "Socket.IO's own WebSocket transport, packet codec and signal short path; they engage "
             "only on the library versions they were verified with (else a warning, stock path)."),
-    # iPhone recordings (seed 003)
+    # iPhone recordings
     Setting("RECORDING_MAX_BYTES", parse_positive(parse_bytes), "100MiB", "Largest recording upload."),
     Setting("RECORDING_CONTENT_TYPES", parse_list,
             "audio/m4a,audio/x-m4a,audio/mp4,audio/aac,audio/mpeg,audio/wav,audio/x-wav,audio/webm,audio/ogg",
             "Content types a recording may have."),
     Setting("PRESIGNED_EXPIRES", parse_positive(parse_seconds), "3600", "Lifetime of presigned upload URLs."),
-    # Testbed live events (seed 004)
+    # Testbed live events
     Setting("WS_PING_INTERVAL", parse_positive(parse_seconds), "25s",
             "Idle raw WebSocket connections are pinged this often; dead ones are dropped."),
     Setting("TESTBED_API_VERSION", parse_choice("0.2", "0.3"), "0.2",

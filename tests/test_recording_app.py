@@ -1,4 +1,4 @@
-"""The browser recording app's API through Flask's test client (ORIGINS B.1 plus the fixes)."""
+"""The browser recording app's API through Flask's test client (the app's calls plus the fixes)."""
 
 from __future__ import annotations
 

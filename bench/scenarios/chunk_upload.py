@@ -1,4 +1,4 @@
-"""Chunked video upload as the recording app's browser uploader does it (ORIGINS B.1/B.3).
+"""Chunked video upload as the recording app's browser uploader does it.
 
 ``POST /api/session/create`` (JSON ``{}``), then per video strictly sequential
 ``POST /api/upload/chunk`` multipart requests (fields session_id, video_id, chunk_index,

@@ -1,6 +1,6 @@
 """iPhone recording round trip: initiate + presigned upload of a 2 MiB m4a + complete (local and moto-S3).
 
-As the iPhone app does it (seed 003, ORIGINS D.1): ``POST /api/v1/recordings/upload/initiate``,
+As the iPhone app does it: ``POST /api/v1/recordings/upload/initiate``,
 a multipart POST of every ``upload_fields`` entry then the file part ``file`` to ``upload_url``
 (the service's ``/storage/upload`` on the local backend, moto's S3 server otherwise), then
 ``POST /api/v1/recordings/upload/complete/<id>``. 50 round trips one at a time and 50 with 8

@@ -1,4 +1,4 @@
-"""Audio segment POSTs as the client app sends them (seed 000 section 3, ORIGINS A.4).
+"""Audio segment POSTs as the client app sends them.
 
 ``POST /api/session/segment`` with JSON ``{sessionId, evaluatorId, clientId, imageIndex,
 signedUrl, audioBase64}``, 5 MiB of audio (6.7 MiB of JSON): 20 requests one at a time and

@@ -1,4 +1,4 @@
-"""Audio recordings of the iPhone app (seed 003), uploaded straight to storage with a
+"""Audio recordings of the iPhone app, uploaded straight to storage with a
 presigned POST, and the history of their status changes."""
 
 from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text
@@ -42,7 +42,7 @@ class Recording(db.Model):
     # The object's ETag when the upload was completed: a later replacement is detected by it.
     storage_etag: Mapped[str | None] = mapped_column(String(128))
 
-    # Filled by the transcription worker (issue 6).
+    # Filled by the transcription worker.
     transcript_text: Mapped[str | None] = mapped_column(Text)
     transcript_confidence: Mapped[float | None] = mapped_column(Float)
     transcript_language: Mapped[str | None] = mapped_column(String(10))

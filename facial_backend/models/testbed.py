@@ -1,4 +1,4 @@
-"""The testbed's notes, telemetry points and speech-to-text tasks (seed 004, ORIGINS C).
+"""The testbed's notes, telemetry points and speech-to-text tasks.
 
 Each hangs off a row of the shared ``sessions`` table and goes with it (``ON DELETE CASCADE``).
 Integer keys give a stable creation order for equal timestamps; the public ids keep the

@@ -1,4 +1,4 @@
-"""HTTP routes of the evaluator/client apps through Flask's test client (ORIGINS A.1 + fixes)."""
+"""HTTP routes of the evaluator/client apps through Flask's test client (the apps' calls plus the fixes)."""
 
 from __future__ import annotations
 

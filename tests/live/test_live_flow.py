@@ -1,5 +1,5 @@
 """The apps' whole flow against a real gunicorn gevent process, with python-socketio clients
-over the WebSocket transport (ORIGINS A.4): login, register, client list, start, ten image
+over the WebSocket transport: login, register, client list, start, ten image
 updates with acks and a segment per image change, end; plus ordering, limits and grace."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Every Socket.IO event of ORIGINS A.2 and every refusal, with Flask-SocketIO's test client."""
+"""Every Socket.IO event of the evaluator/client apps and every refusal, with Flask-SocketIO's test client."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """WebRTC for real: two aiortc peers (no STUN, loopback) signal through the service exactly as
-the apps do (ORIGINS A.4): the evaluator starts the session, offers with data channel
+the apps do: the evaluator starts the session, offers with data channel
 ``image-sync`` and trickles ICE; the client answers; images and acks go over the channel and
 the client posts a segment with real m4a audio for every image change."""
 

@@ -24,7 +24,7 @@ RESPONSE_FIELDS = {"id", "visit_id", "appointment_id", "recording_type", "status
                    "original_filename", "file_size_bytes", "duration_seconds", "duration_formatted",
                    "mime_type", "s3_url", "transcript_text", "transcript_confidence", "is_transcribed",
                    "is_processing", "created_at", "updated_at", "recorded_by_user_id",
-                   # the transcription's details (issue 6), beyond the origin's fields
+                   # the transcription's details, beyond the origin's fields
                    "transcript_language", "transcription_service", "processing_started_at",
                    "processing_completed_at", "processing_error",
                    # what the app sent at completion, answered back (defect: stored, never returned)

@@ -1,4 +1,4 @@
-"""Notes through the test client (ORIGINS C.2, the v0.3 additions and the C.7 fixes)."""
+"""Notes through the test client (the testbed's v0.2 and v0.3 calls and the fixes)."""
 
 from __future__ import annotations
 

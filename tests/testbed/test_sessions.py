@@ -1,4 +1,4 @@
-"""Testbed sessions through the test client (ORIGINS C.1 plus note_count, DELETE, paging)."""
+"""Testbed sessions through the test client (the testbed's calls plus note_count, DELETE, paging)."""
 
 from __future__ import annotations
 

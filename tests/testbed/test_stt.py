@@ -1,4 +1,4 @@
-"""Speech-to-text tasks through the test client (ORIGINS C.4 plus the state machine)."""
+"""Speech-to-text tasks through the test client (the testbed's calls plus the state machine)."""
 
 from __future__ import annotations
 

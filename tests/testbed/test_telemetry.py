@@ -1,4 +1,4 @@
-"""Telemetry through the test client (ORIGINS C.3 plus bounds, all-or-nothing batches)."""
+"""Telemetry through the test client (the testbed's calls plus bounds, all-or-nothing batches)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Transcription of iPhone recordings by the built-in engine (ORIGINS D.3 left it unreachable):
+"""Transcription of iPhone recordings by the built-in engine:
 ``uploaded -> processing -> transcribed | failed``, through a job of the STT worker."""
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from facial_backend.errors import ApiError, Conflict
 from facial_backend.extensions import db
 from facial_backend.models.users import ROLES, User
 
-# The origin's demo users (ORIGINS A.1), for development only.
+# The live-session apps' demo users, for development only.
 DEMO_USERS = (
     ("evaluator1", "eval1", "evaluator", "Evaluator One"),
     ("evaluator2", "eval2", "evaluator", "Evaluator Two"),
