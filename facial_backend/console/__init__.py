@@ -16,13 +16,13 @@ from facial_backend.console import (  # noqa: F401  (their routes register on th
 )
 from facial_backend.console.blueprint import bp, csrf
 from facial_backend.console.cookie_session import ConsoleSessionInterface
-from facial_backend.console.documented_answers import document_console_answers
 from facial_backend.console.error_pages import AnyRest
 
 
 def init_app(app: Flask) -> None:
-    """Register the pages. CSRF is checked on the console's own forms only (the JSON API's
-    clients send bearer tokens or nothing, never this cookie)."""
+    """Register the pages through the app's Api (so they are documented). CSRF is checked on
+    the console's own forms only (the JSON API's clients send bearer tokens or nothing, never
+    this cookie)."""
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     app.config.update(SESSION_COOKIE_NAME="console_session", SESSION_COOKIE_PATH="/console",
@@ -31,5 +31,4 @@ def init_app(app: Flask) -> None:
     app.session_interface = ConsoleSessionInterface()
     csrf.init_app(app)
     app.url_map.converters["console_rest"] = AnyRest
-    app.register_blueprint(bp)
-    document_console_answers(app)
+    app.extensions["rest_api"].register_blueprint(bp)

@@ -3,12 +3,14 @@ its CSRF token, and a session idle longer than CONSOLE_IDLE_TIMEOUT is signed ou
 
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, request, url_for
+from flask import g, redirect, request, url_for
 from flask_wtf.csrf import CSRFProtect
 
 from facial_backend.console import signed_in
+from facial_backend.rest import Blueprint
 
-bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
+bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
+               description="Operator console: server-rendered HTML pages (cookie session, CSRF on forms)")
 csrf = CSRFProtect()
 OPEN_ENDPOINTS = {"console.sign_in", "console.static_file", "console.not_found"}
 

@@ -11,8 +11,8 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import PathConverter
 
-from facial_backend.api import doc
 from facial_backend.console.blueprint import bp
+from facial_backend.console.page_answers import console_answers
 from facial_backend.errors import ApiError
 from storage import StorageError
 
@@ -58,6 +58,7 @@ class AnyRest(PathConverter):
 
 
 @bp.route("/<console_rest:_unknown>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-@doc("Console: any other path under /console answers the console's 404 page", tags=["console (HTML pages)"])
+@console_answers({}, signed_in=False, form=True)
 def not_found(_unknown: str):
+    """Console: any other path under /console answers the console's 404 page"""
     return _page(404, "There is no console page at this address.")

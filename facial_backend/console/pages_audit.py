@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from facial_backend.api import doc
 from facial_backend.console.admin_only import admin_only
 from facial_backend.console.blueprint import bp
 from facial_backend.console.error_pages import form_error
 from facial_backend.console.forms import AuditFilterForm
+from facial_backend.console.page_answers import console_answers, html
 from facial_backend.services.shared import audit
 
 PAGE_SIZE = 50
 
 
 @bp.get("/audit")
-@doc("Console: the access audit, filtered by person, session and action (admins)", tags=["console (HTML pages)"])
+@console_answers({200: html("The page")})
 @admin_only
 def audit_page():
+    """Console: the access audit, filtered by person, session and action (admins)"""
     form = AuditFilterForm(formdata=request.args)
     if not form.validate():
         raise form_error(form)

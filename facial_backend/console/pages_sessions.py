@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from flask import current_app, g, jsonify, render_template, request
 
-from facial_backend.api import doc
 from facial_backend.auth import issue_token
 from facial_backend.console.blueprint import bp
 from facial_backend.console.error_pages import form_error
 from facial_backend.console.forms import SessionFilterForm
+from facial_backend.console.page_answers import console_answers, html, typed
 from facial_backend.models.sessions import SESSION_KINDS
 from facial_backend.services.console.access import sees_whole_session, visible_session
 from facial_backend.services.console.captions import recordings_with_captions
@@ -17,14 +17,14 @@ from facial_backend.services.console.session_table import STATUSES, SessionFilte
 from facial_backend.services.console.telemetry_series import telemetry_series
 from facial_backend.services.console.timeline import session_timeline
 
-TAGS = ["console (HTML pages)"]
 LIVE_TOKEN_SECONDS = 3600
 
 
-@bp.get("/")
+@bp.get("/", endpoint="home")
 @bp.get("/sessions")
-@doc("Console: sessions of every kind, filtered, sorted and paged (HTML)", tags=TAGS)
+@console_answers({200: html("The page")})
 def sessions():
+    """Console: sessions of every kind, filtered, sorted and paged (HTML)"""
     form = SessionFilterForm(formdata=request.args)
     if not form.validate():
         raise form_error(form)
@@ -40,8 +40,9 @@ def sessions():
 
 
 @bp.get("/sessions/<session_id>")
-@doc("Console: one session's timeline (HTML)", tags=TAGS)
+@console_answers({200: html("The page")})
 def session_page(session_id: str):
+    """Console: one session's timeline (HTML)"""
     session = visible_session(g.console_user, session_id)
     timeline = session_timeline(g.console_user, session)
     return render_template("console/session.html", timeline=timeline, session=session,
@@ -49,8 +50,9 @@ def session_page(session_id: str):
 
 
 @bp.get("/sessions/<session_id>/items")
-@doc("Console: the timeline items of a session as an HTML fragment (live updates)", tags=TAGS)
+@console_answers({200: html("The timeline items")})
 def session_items(session_id: str):
+    """Console: the timeline items of a session as an HTML fragment (live updates)"""
     session = visible_session(g.console_user, session_id)
     timeline = session_timeline(g.console_user, session)
     return render_template("console/_timeline_items.html", timeline=timeline, session=session,
@@ -58,8 +60,9 @@ def session_items(session_id: str):
 
 
 @bp.get("/sessions/<session_id>/telemetry.json")
-@doc("Console: a session's telemetry as chart series (JSON, thinned per channel)", tags=TAGS)
+@console_answers({200: typed("application/json", "The series", {"type": "array", "items": {"type": "object"}})})
 def session_telemetry(session_id: str):
+    """Console: a session's telemetry as chart series (JSON, thinned per channel)"""
     session = visible_session(g.console_user, session_id)
     return jsonify(telemetry_series(session.id) if sees_whole_session(g.console_user, session) else [])
 

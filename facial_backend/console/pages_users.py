@@ -5,38 +5,42 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
 
-from facial_backend.api import doc
 from facial_backend.console.admin_only import admin_only
 from facial_backend.console.blueprint import bp
 from facial_backend.console.error_pages import form_error
 from facial_backend.console.forms import ActiveForm, NewUserForm, PasswordForm, RoleForm
+from facial_backend.console.page_answers import console_answers, html
 from facial_backend.services.shared import audit, user_admin
 from facial_backend.services.shared.users import create_user
 
-TAGS = ["console (HTML pages)"]
+PAGE = {200: html("The page")}
+DONE = {303: html("Done: redirects to the user's page (the users list after disable/enable)")}
 
 
 @bp.get("/users")
-@doc("Console: users (admins)", tags=TAGS)
+@console_answers(PAGE)
 @admin_only
 def users():
+    """Console: users (admins)"""
     return render_template("console/users.html", users=user_admin.list_users(), new_form=NewUserForm(),
                            role_form=RoleForm(), active_form=ActiveForm())
 
 
 @bp.get("/users/<username>")
-@doc("Console: one user, with the forms to change them (admins)", tags=TAGS)
+@console_answers(PAGE)
 @admin_only
 def user_page(username: str):
+    """Console: one user, with the forms to change them (admins)"""
     user = user_admin.get_user(username)
     return render_template("console/user.html", user=user, role_form=RoleForm(role=user.role),
                            password_form=PasswordForm(), active_form=ActiveForm())
 
 
 @bp.post("/users")
-@doc("Console: create a user (admins; HTML form)", tags=TAGS)
+@console_answers(DONE)
 @admin_only
 def create():
+    """Console: create a user (admins; HTML form)"""
     form = NewUserForm()
     if not form.validate():
         raise form_error(form)
@@ -47,9 +51,10 @@ def create():
 
 
 @bp.post("/users/<username>/role")
-@doc("Console: change a user's role (admins; HTML form)", tags=TAGS)
+@console_answers(DONE)
 @admin_only
 def change_role(username: str):
+    """Console: change a user's role (admins; HTML form)"""
     form = RoleForm()
     if not form.validate():
         raise form_error(form)
@@ -60,9 +65,10 @@ def change_role(username: str):
 
 
 @bp.post("/users/<username>/password")
-@doc("Console: reset a user's password (admins; HTML form)", tags=TAGS)
+@console_answers(DONE)
 @admin_only
 def reset_password(username: str):
+    """Console: reset a user's password (admins; HTML form)"""
     form = PasswordForm()
     if not form.validate():
         raise form_error(form)
@@ -73,9 +79,10 @@ def reset_password(username: str):
 
 
 @bp.post("/users/<username>/<any(disable, enable):change>")
-@doc("Console: disable or enable a user (admins; HTML form)", tags=TAGS)
+@console_answers(DONE)
 @admin_only
 def set_active(username: str, change: str):
+    """Console: disable or enable a user (admins; HTML form)"""
     ActiveForm()  # the CSRF check ran before the view; the form has no other field
     user = user_admin.set_active(username, change == "enable")
     _audit(user, "enabled" if user.is_active else "disabled")

@@ -5,23 +5,29 @@ from __future__ import annotations
 
 from flask import g, redirect, render_template, request, url_for
 
-from facial_backend.api import doc
 from facial_backend.console import signed_in
 from facial_backend.console.blueprint import bp
 from facial_backend.console.forms import SignInForm
+from facial_backend.console.page_answers import console_answers, html
 from facial_backend.errors import ApiError
 from facial_backend.services.console.access import CONSOLE_ROLES
 from facial_backend.services.shared.sign_in_throttle import throttle
 from facial_backend.services.shared.users import authenticate
 
-TAGS = ["console (HTML pages)"]
 NOTICES = {"expired": "You were signed out after a period without activity. Please sign in again.",
            "signed_out": "You are signed out."}
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@doc("Console sign-in page (HTML form; sets the console cookie)", tags=TAGS)
+@console_answers({200: html("The sign-in page"),
+                  302: html("Signed in (or already): redirects to the page asked for, or the sessions"),
+                  401: html("The sign-in page: wrong username or password, or a disabled account"),
+                  403: html("The sign-in page: this account has no access to the console"),
+                  422: html("The sign-in page: a field is missing or too long"),
+                  429: html("The sign-in page: too many failed sign-ins (see Retry-After)")},
+                 signed_in=False, form=True)
 def sign_in():
+    """Console sign-in page (HTML form; sets the console cookie)"""
     if g.console_user is not None:
         return redirect(url_for("console.sessions"))
     form = SignInForm()
@@ -51,8 +57,9 @@ def _form_page(form: SignInForm, error: str | None, status: int, headers: dict |
 
 
 @bp.post("/sign-out")
-@doc("Console sign-out (HTML form)", tags=TAGS)
+@console_answers({302: html("Signed out (or not signed in): redirects to the sign-in page")})
 def sign_out():
+    """Console sign-out (HTML form)"""
     signed_in.end()
     return redirect(url_for("console.sign_in", notice="signed_out"))
 

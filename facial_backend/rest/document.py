@@ -8,11 +8,8 @@ from typing import Any
 
 from flask import Flask
 
-from facial_backend.openapi import build_spec
-
 _RULE_ARG = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 _IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
-_NAME_BREAKS = re.compile(r"[^A-Za-z0-9]+")
 
 
 def openapi_document(app: Flask) -> dict[str, Any]:
@@ -24,16 +21,7 @@ def openapi_document(app: Flask) -> dict[str, Any]:
 
 def _build(app: Flask) -> dict[str, Any]:
     # a copy: to_dict() hands out the Api's own path dicts
-    document = copy.deepcopy(app.extensions["rest_api"].spec.to_dict())
-    legacy = build_spec(app)
-    for path, operations in legacy["paths"].items():
-        for method, operation in operations.items():
-            operation.setdefault("operationId", "_".join([method, *filter(None, _NAME_BREAKS.split(path))]))
-        document["paths"].setdefault(path, {}).update(operations)
-    schemas = document.setdefault("components", {}).setdefault("schemas", {})
-    for name, schema in legacy.get("components", {}).get("schemas", {}).items():
-        schemas.setdefault(name, schema)
-    return document
+    return copy.deepcopy(app.extensions["rest_api"].spec.to_dict())
 
 
 def undocumented_routes(app: Flask) -> list[str]:
