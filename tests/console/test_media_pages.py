@@ -79,7 +79,7 @@ def test_recording_captions_as_webvtt(client, app, world, sign_in, people):
     captions = client.get(f"{base}/captions.vtt")
     assert captions.status_code == 200 and captions.mimetype == "text/vtt"
     assert captions.text == ("WEBVTT\n\n1\n00:00:00.000 --> 00:00:01.250\nHello there.\n\n"
-                             "2\n00:01:01.500 --> 01:02:05.000\nBye -> <b>&\n")
+                             "2\n00:01:01.500 --> 01:02:05.000\nBye --&gt; &lt;b&gt;&amp;\n")
     client.post("/console/sign-out", data={"csrf_token": _csrf(client)})
     sign_in("recorder1")
     assert client.get(f"{base}/captions.vtt").status_code == 404

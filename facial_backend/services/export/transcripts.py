@@ -7,6 +7,7 @@ module sent without times has none (its VTT holds only a note saying so).
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -90,11 +91,13 @@ def as_json(transcript: Transcript) -> str:
 
 
 def as_vtt(transcript: Transcript) -> str:
+    """WebVTT cues; cue text on one line with ``&``, ``<`` and ``>`` as character references, so
+    that a transcript's text is never read as markup or as a cue timing arrow (``-->``)."""
     lines = ["WEBVTT", ""]
     if not transcript.segments:
         return "\n".join([*lines, "NOTE This transcript has no segment times.", ""])
     for number, segment in enumerate(transcript.segments, start=1):
-        text = " ".join(segment["text"].replace("-->", "->").split())
+        text = html.escape(" ".join(segment["text"].split()), quote=False)
         lines += [str(number), f"{_vtt_time(segment['start'])} --> {_vtt_time(segment['end'])}", text, ""]
     return "\n".join(lines)
 
