@@ -80,4 +80,4 @@ def _live_updates(session) -> dict | None:
     token = None
     if current_app.config["AUTH_REQUIRED"]:
         token = issue_token(g.console_user, min(LIVE_TOKEN_SECONDS, current_app.config["JWT_EXPIRES"]))
-    return {"path": f"/ws/sessions/{session.id}", "token": token, "poll": session.kind == "live"}
+    return {"path": f"/ws/sessions/{session.id}", "token": token}

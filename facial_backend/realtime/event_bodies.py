@@ -1,13 +1,15 @@
-"""The bodies of live events about testbed objects: the HTTP API's response schemas, so an
-event carries exactly what the matching route answers."""
+"""The bodies of live events about testbed objects and live segments: the HTTP API's response
+schemas, so an event carries exactly what the matching route answers."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from facial_backend.schemas.live import SegmentInfoSchema
 from facial_backend.schemas.testbed import TestbedNoteSchema, TestbedSessionSchema, TestbedSttTaskSchema
 
 _NOTE = TestbedNoteSchema()
+_SEGMENT = SegmentInfoSchema()
 _SESSION = TestbedSessionSchema()
 _TASK = TestbedSttTaskSchema()
 
@@ -23,3 +25,8 @@ def session(value: Any) -> dict[str, Any]:
 
 def stt_task(value: Any) -> dict[str, Any]:
     return _TASK.dump(value)
+
+
+def segment(value: Any) -> dict[str, Any]:
+    """A live segment as the segments list shows it."""
+    return _SEGMENT.dump(value)

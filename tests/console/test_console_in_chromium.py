@@ -1,6 +1,7 @@
 """Debian's Chromium, driven by Playwright, against a real gunicorn process: sign in, filter
-the table, play a recording-app video and a segment's audio, watch a note posted through the
-API appear live, and the refusals (another user's page, a form without its CSRF token).
+the table, play a recording-app video and a segment's audio, watch a segment and a note
+posted through the API appear live, and the refusals (another user's page, a form without its
+CSRF token).
 
 With CONSOLE_SCREENSHOTS set to a folder, the main pages are saved there (docs/screenshots).
 """
@@ -92,7 +93,7 @@ def shoot(page, name: str) -> None:
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
-def test_operator_filters_plays_and_sees_live_notes(browser, live_server, sessions):
+def test_operator_filters_plays_and_sees_live_segments_and_notes(browser, live_server, sessions):
     base = live_server.base_url
     page = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
     sign_in(page, base, "operator1")
@@ -114,6 +115,14 @@ def test_operator_filters_plays_and_sees_live_notes(browser, live_server, sessio
     audio.evaluate("a => a.play()")
     page.wait_for_function(PLAYING, arg=audio.element_handle(), timeout=WAIT_MS)
     shoot(page, "session-live")
+    page.wait_for_selector('#timeline[data-live-connected="true"]', state="attached", timeout=WAIT_MS)
+    stored = requests.post(f"{base}/api/session/segment", json={
+        "sessionId": sessions["live"], "evaluatorId": "evaluator1", "clientId": "client1", "imageIndex": 4,
+        "audioBase64": base64.b64encode(make_m4a(seconds=1.0)).decode()}, timeout=30)
+    assert stored.ok, stored.text
+    page.get_by_label("Audio of image 4").wait_for(timeout=WAIT_MS)
+    assert page.locator("#live-status").inner_text() == "1 new item arrived."
+    assert not audio.evaluate("a => a.paused"), "the playing segment was left alone"
 
     page.goto(f"{base}/console/sessions/{sessions['testbed']}")
     page.wait_for_selector('#timeline[data-live-connected="true"]', state="attached", timeout=WAIT_MS)

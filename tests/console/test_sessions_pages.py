@@ -138,6 +138,7 @@ def test_live_updates_need_a_token_when_auth_is_required(client, world, sign_in,
     app.config["AUTH_REQUIRED"] = True
     page = sign_in("evaluator1").get(f"/console/sessions/{world['live']}")
     token = re.search(r'data-live-token="([^"]+)"', page.text).group(1)
-    assert 'data-poll-seconds="10"' in page.text
+    assert f'data-live-path="/ws/sessions/{world["live"]}"' in page.text
+    assert "data-poll-seconds" not in page.text  # segments are announced on the socket
     listed = client.get("/api/v1/recordings/", headers={"Authorization": f"Bearer {token}"})
     assert listed.status_code == 200

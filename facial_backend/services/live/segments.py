@@ -21,6 +21,7 @@ from facial_backend.ids import new_id
 from facial_backend.models.live import LiveSegment
 from facial_backend.models.sessions import StudySession
 from facial_backend.models.users import User
+from facial_backend.realtime import event_bodies, events
 from facial_backend.services.live import segment_transcription
 from facial_backend.timeutil import utcnow
 
@@ -92,7 +93,8 @@ def _same(given: str, expected: str | None, field: str) -> str:
 
 
 def save_segment(data: dict[str, Any], user: User | None = None) -> LiveSegment:
-    """Store (or overwrite) one segment; a retry without audio keeps the stored audio."""
+    """Store (or overwrite) one segment; a retry without audio keeps the stored audio. Once
+    stored, ``segment.stored`` tells the session's live-event subscribers."""
     if data["signedUrl"] is None and not data["audioBase64"]:
         raise BadRequest("signedUrl or audioBase64 required", "segment_empty")
     session_id, evaluator_id, client_id = _parties(data, user)
@@ -134,6 +136,8 @@ def _upsert(parts: tuple[str, str, str, int], signed_url: str | None, key: str |
     if audio is not None and current_app.config["STT_SEGMENTS"]:
         segment_transcription.queue_transcription(segment)  # commits with the new audio
     db.session.commit()
+    if session_id:
+        events.publish(session_id, "segment.stored", event_bodies.segment(segment))
     return segment
 
 

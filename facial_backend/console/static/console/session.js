@@ -110,13 +110,6 @@
       };
     }
     connect();
-    // Live segments are not announced on the event socket: a bounded poll picks them up.
-    var polls = Number(list.dataset.pollSeconds) > 0 ? 360 : 0;
-    var timer = polls && setInterval(function () {
-      polls -= 1;
-      if (ended || polls <= 0) { clearInterval(timer); return; }
-      refresh();
-    }, Number(list.dataset.pollSeconds) * 1000);
   }
 
   var telemetry = document.getElementById("telemetry");
