@@ -54,3 +54,13 @@ def test_deleted_recordings_stay_deleted_across_0007(tmp_path):
         with db.engine.connect() as connection:
             assert connection.exec_driver_sql(rows).all() == [("r1", 0, 0), ("r2", 1, 1)]
         db.engine.dispose()
+
+
+def test_one_head():
+    """Revisions written side by side are joined by a merge revision: `flask db upgrade` (not
+    only `upgrade heads`) takes a database to the newest schema."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    config = Config()
+    config.set_main_option("script_location", MIGRATIONS_DIR)
+    assert len(ScriptDirectory.from_config(config).get_heads()) == 1
