@@ -162,6 +162,8 @@ def test_events_raised_in_another_process_reach_subscribers_without_redis(live_s
     try:
         assert raw.next()["event"] == "connected" and sio.next()[0] == "connected"
         with app.app_context():
+            events.publish(sid, "progress", {"n": -1})  # the first opens this process's connection
+            assert raw.next()["data"] == {"n": -1} and sio.events.get(timeout=WAIT_S)[1]["data"] == {"n": -1}
             for number in range(5):  # one by one: each within a second
                 events.publish(sid, "progress", {"n": number})
                 raw.ws.settimeout(1.0)
@@ -207,7 +209,8 @@ def test_two_processes_without_redis_share_every_event_once(live_server_factory)
 def test_a_stt_workers_events_reach_the_browser_without_redis(live_server_factory, worker_process):
     settings = {"STT_ENGINE": "fake"}
     server = live_server_factory(settings)
-    worker_process(settings, "--poll-interval", "0.2")
+    worker = worker_process(settings, "--poll-interval", "0.2")
+    worker.wait_for("started")  # start-up may take longer than an event's wait on a busy machine
     sid = new_sid(server.base_url)
     subscriber = WsClient(server.base_url, sid)
     try:
