@@ -56,7 +56,8 @@ def test_task_pointing_at_a_segment_is_transcribed(client, app, sid, socketio_cl
     done = client.get(f"/api/sessions/{sid}/stt/tasks/{task['id']}").json
     assert done["status"] == "done" and done["transcript"] == FAKE_TEXT
     names = [name for name, _ in events_of(socketio_client)]
-    assert names == ["connected", "stt.task.created", "transcript.chunk.ready", "stt.task.done"]
+    assert names == ["connected", "segment.stored", "stt.task.created", "transcript.chunk.ready",
+                     "stt.task.done"]
 
 
 def test_tasks_without_audio_or_engine_wait_for_an_outside_module(client, app, sid, run_stt_jobs):
