@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +13,9 @@ from typing import Self
 from storage.base import StorageError
 
 _CREATE_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+
+
+_TEMP_NAME = re.compile(r"\..+\.tmp-[0-9a-f]{16}")
 
 
 @contextmanager
@@ -25,6 +29,11 @@ def _as_storage_error(action: str, path: Path) -> Iterator[None]:
 def _temp_name(final_name: str) -> str:
     """``.<name>.tmp-<random>``: hidden, unique, and within the 255-byte name limit."""
     return f".{final_name[:200]}.tmp-{secrets.token_hex(8)}"
+
+
+def is_temp_name(name: str) -> bool:
+    """The name of an atomic write's temporary file (a process killed mid-write leaves one)."""
+    return bool(_TEMP_NAME.fullmatch(name))
 
 
 def write_out(fd: int, data: bytes, offset: int, *, writeback: bool = True) -> None:

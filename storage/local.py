@@ -11,7 +11,7 @@ from typing import BinaryIO
 from urllib.parse import quote, urlencode
 
 from storage import signing
-from storage.atomicfile import AtomicFile, link_into_place, move_into_place
+from storage.atomicfile import AtomicFile, is_temp_name, link_into_place, move_into_place
 from storage.base import (
     CHUNK_SIZE,
     ByteChunks,
@@ -101,6 +101,20 @@ class LocalStorage(Storage):
         if not link_into_place(Path(path), target):
             raise ObjectExists(f"an object is already stored as {key!r}")
         return self._info(key, target.stat())
+
+    def stale_temporaries(self, changed_before: float) -> list[Path]:
+        """Temporary files of atomic writes left by killed processes: last changed before
+        ``changed_before`` (seconds since the epoch); a write in progress keeps its file newer."""
+        found = []
+        for folder, _folders, names in os.walk(self.root):
+            for name in filter(is_temp_name, names):
+                path = Path(folder) / name
+                try:
+                    if path.lstat().st_mtime < changed_before:
+                        found.append(path)
+                except FileNotFoundError:  # its write finished meanwhile
+                    continue
+        return found
 
     def put_stream(
         self,

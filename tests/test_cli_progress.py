@@ -13,7 +13,7 @@ def test_purges_show_progress_on_a_terminal(tmp_path):
            "ENV_FILE": str(tmp_path / "none.env"), "TERM": "xterm", "LOG_LEVEL": "warning"}
     run_on_terminal(["db", "upgrade", "heads"], env)
     uploads = run_on_terminal(["uploads", "purge"], env)
-    assert "purging uploads" in uploads and "5/5" in uploads, uploads
+    assert "purging uploads" in uploads and "6/6" in uploads, uploads
     assert "0 partial upload(s) expired" in uploads
     recordings = run_on_terminal(["recordings", "purge", "--older-than", "0"], env)
     assert "purging deleted recordings: done in" in recordings, recordings

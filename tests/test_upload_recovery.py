@@ -152,7 +152,8 @@ def test_expired_upload_is_purged_and_refused(client, app, runner):
                                           "0 orphaned staging folder(s) removed",
                                           "0 unfinished presigned upload file(s) removed",
                                           "0 expired tus upload(s) removed",
-                                          "0 orphaned tus staging folder(s) removed"]
+                                          "0 orphaned tus staging folder(s) removed",
+                                          "0 temporary file(s) of interrupted writes removed"]
 
 
 def age_upload(app, session_id: str, video_id: str, hours: float) -> None:
@@ -175,7 +176,8 @@ def test_purge_command_expires_only_uploads_untouched_for_the_ttl(client, app, r
                                           "0 orphaned staging folder(s) removed",
                                           "0 unfinished presigned upload file(s) removed",
                                           "0 expired tus upload(s) removed",
-                                          "0 orphaned tus staging folder(s) removed"]
+                                          "0 orphaned tus staging folder(s) removed",
+                                          "0 temporary file(s) of interrupted writes removed"]
     assert [upload_status(client, session_id, v)["status"] for v in ("old", "fresh", "done")] == \
         ["expired", "receiving", "complete"]
     assert post_chunk(client, session_id, "fresh", 1, 2, b"-end").json["status"] == "video_complete"
