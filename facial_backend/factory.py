@@ -27,9 +27,9 @@ from facial_backend.config import SETTINGS, ensure_secret_key, load_settings, re
 from facial_backend.errors import register_error_handlers
 from facial_backend.extensions import db, migrate
 from facial_backend.logs import configure_logging
+from facial_backend.rest import create_api
 from facial_backend.services.recordings import incoming_uploads
 from facial_backend.services.tus import protocol as tus_protocol
-from facial_backend.rest import create_api
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 _SETTING_NAMES = {setting.name for setting in SETTINGS}
