@@ -2,8 +2,6 @@
 
 from flask import Flask
 
-from facial_backend.rest import RestApi
-
 from blueprints.live import http as live_http
 from blueprints.recording_app import client_logs as recording_app_client_logs
 from blueprints.recording_app import frontend as recording_app_frontend
@@ -18,6 +16,7 @@ from blueprints.testbed import stt as testbed_stt
 from blueprints.testbed import stt_upload as testbed_stt_upload
 from blueprints.testbed import telemetry as testbed_telemetry
 from blueprints.tus import routes as tus
+from facial_backend.rest import RestApi
 
 BLUEPRINTS = (
     health.bp,
