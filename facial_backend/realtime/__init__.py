@@ -14,6 +14,7 @@ from socketio import RedisManager
 from facial_backend.extensions import sock, socketio
 from facial_backend.realtime import fast_path, live_socket, redis_channels, session_events
 from facial_backend.realtime.serial_socket import with_serial_sockets
+from facial_backend.realtime.upgrade_requests import refuse_broken_upgrades
 
 
 def init_app(app: Flask) -> None:
@@ -39,4 +40,5 @@ def init_app(app: Flask) -> None:
     live_socket.register(app, fast_path.install(app, socketio.server) if fast else None)
     session_events.register(app)
     app.wsgi_app = with_serial_sockets(app.wsgi_app, skip_prefix=fast_path.TRANSPORT_PATH if fast else None)
+    app.wsgi_app = refuse_broken_upgrades(app.wsgi_app)
     app.extensions["socket_fast_path"] = fast
