@@ -172,8 +172,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Endpoint of an S3-compatible store (MinIO, moto, ...)."),
     Setting("S3_CREATE_BUCKET", parse_bool, "false", "Create the bucket at start-up if missing."),
     Setting("S3_CONNECT_TIMEOUT", parse_positive(parse_seconds), "3s", "Longest wait to connect to S3."),
-    Setting("S3_READ_TIMEOUT", parse_positive(parse_seconds), "10s", "Longest wait for an S3 answer."),
-    Setting("S3_MAX_ATTEMPTS", parse_positive_int, "3", "Tries of one S3 call (the first included)."),
+    Setting("S3_READ_TIMEOUT", parse_positive(parse_seconds), "3s", "Longest wait for an S3 answer."),
+    Setting("S3_MAX_ATTEMPTS", parse_positive_int, "2", "Tries of one S3 call (the first included)."),
     # Recording app uploads
     Setting("MAX_CHUNK_BYTES", parse_positive(parse_bytes), "8MiB", "Largest accepted video chunk."),
     Setting("UPLOAD_TTL", parse_positive(parse_seconds), "24h",

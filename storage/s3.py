@@ -126,8 +126,8 @@ class S3Storage(Storage):
         endpoint_url: str | None = None,
         create_bucket: bool = False,
         connect_timeout: float = 3.0,
-        read_timeout: float = 10.0,
-        max_attempts: int = 3,
+        read_timeout: float = 3.0,
+        max_attempts: int = 2,
     ):
         self.bucket = bucket
         folder = prefix.strip("/")
