@@ -196,6 +196,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PRESENCE_TTL", parse_positive(parse_seconds), "35s", "How long an HTTP presence lasts."),
     Setting("SESSION_GRACE_SECONDS", parse_positive(parse_seconds), "30",
             "How long a live session waits for a disconnected member to come back."),
+    Setting("LIVE_HEARTBEAT_SECONDS", parse_positive(parse_seconds), "5",
+            "Every process with live sockets beats this often; one that misses three beats is "
+            "dead and the others treat its sockets as lost transports."),
     Setting("SOCKET_RATE_LIMIT", parse_positive(float), "200", "Socket.IO messages per second per socket."),
     Setting("SOCKET_RATE_BURST", parse_positive(float), "400", "Socket.IO burst allowance per socket."),
     Setting("SOCKET_MAX_PAYLOAD", parse_positive(parse_bytes), "256KiB",

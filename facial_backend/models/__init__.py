@@ -2,7 +2,7 @@
 
 from facial_backend.models.audit import AuditEvent
 from facial_backend.models.client_logs import ClientLog
-from facial_backend.models.live import LiveConnection, LiveMember, LivePresence, LiveSegment
+from facial_backend.models.live import LiveConnection, LiveMember, LivePresence, LiveProcess, LiveSegment
 from facial_backend.models.live_events import LiveEventOutbox
 from facial_backend.models.recordings import Recording, RecordingStatusChange
 from facial_backend.models.sessions import StudySession
@@ -13,7 +13,8 @@ from facial_backend.models.uploads import Video, VideoChunk
 from facial_backend.models.users import User
 
 __all__ = [
-    "AuditEvent", "ClientLog", "LiveConnection", "LiveMember", "LivePresence", "LiveSegment", "Note", "Recording",
+    "AuditEvent", "ClientLog", "LiveConnection", "LiveMember", "LivePresence", "LiveProcess", "LiveSegment",
+    "Note", "Recording",
     "LiveEventOutbox", "RecordingStatusChange", "SttJob", "SttTask", "StudySession", "TelemetryChannel",
     "TelemetryPoint", "TusUpload", "User", "Video", "VideoChunk",
 ]

@@ -76,3 +76,12 @@ class LiveMember(db.Model):
     role: Mapped[str] = mapped_column(String(16), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(128), nullable=False, index=True)
     left_at = mapped_column(UTCDateTime)
+
+
+class LiveProcess(db.Model):
+    """A web process holding live sockets; it refreshes ``beat_at`` while it lives."""
+
+    __tablename__ = "live_processes"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    beat_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)

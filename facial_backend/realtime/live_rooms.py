@@ -60,3 +60,10 @@ def announce_ended(session_id: str, user_ids: list[str]) -> None:
     live_sockets.forget_memberships(user_ids)
     for user_id in user_ids:
         socketio.emit("session_ended", {}, to=room(user_id))
+
+
+def announce_suspended(away: Membership, user_id: str) -> None:
+    """Tell the peer that ``user_id`` lost its transport and has the grace period to return."""
+    socketio.emit("session_suspended", {"sessionId": away.session_id, "userId": user_id,
+                                        "graceSeconds": current_app.config["SESSION_GRACE_SECONDS"]},
+                  to=room(away.peer_id))

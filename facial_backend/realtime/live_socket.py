@@ -27,7 +27,14 @@ from facial_backend.auth import user_from_token
 from facial_backend.errors import ApiError
 from facial_backend.extensions import socketio
 from facial_backend.realtime import live_sweeper
-from facial_backend.realtime.live_rooms import announce_ended, current_member, room, seat, session_room
+from facial_backend.realtime.live_rooms import (
+    announce_ended,
+    announce_suspended,
+    current_member,
+    room,
+    seat,
+    session_room,
+)
 from facial_backend.realtime.socket_fast_path import FastEvents
 from facial_backend.schemas import live as schemas
 from facial_backend.schemas.base import is_safe_id
@@ -267,8 +274,5 @@ def on_disconnect(reason=None):
 
 def _suspend(state: live_sockets.SocketState) -> None:
     away = live_sessions.member_left(state.user_id, state.role)
-    if away is None:
-        return
-    grace = current_app.config["SESSION_GRACE_SECONDS"]
-    socketio.emit("session_suspended", {"sessionId": away.session_id, "userId": state.user_id,
-                                        "graceSeconds": grace}, to=room(away.peer_id))
+    if away is not None:
+        announce_suspended(away, state.user_id)

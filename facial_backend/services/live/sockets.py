@@ -12,13 +12,15 @@ from __future__ import annotations
 import os
 import socket
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from facial_backend.services.live.sessions import Membership
 
 MEMBERSHIP_CACHE_SECONDS = 1.0
-WORKER = f"{socket.gethostname()}:{os.getpid()}"
+# This process's id in the database, random per start so a reused pid is never taken for it.
+WORKER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
 @dataclass
