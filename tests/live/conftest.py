@@ -129,3 +129,16 @@ def sockets():
     yield make
     for recorder in made:
         recorder.close()
+
+
+def session_across(sockets, evaluator_url: str, client_url: str, evaluator_id: str = "evaluator2",
+                   client_id: str = "client2") -> tuple[Recorder, Recorder, str]:
+    """An evaluator on one process starts a session with a client on another (or the same):
+    (evaluator, client, session id) once the evaluator is told ``session_started`` (the client
+    is told too, through Redis when the processes differ)."""
+    client = sockets(client_url)
+    client.register(client_id, "client")
+    evaluator = sockets(evaluator_url)
+    evaluator.register(evaluator_id, "evaluator")
+    evaluator.emit("start_session", {"clientId": client_id})
+    return evaluator, client, evaluator.wait("session_started")["sessionId"]

@@ -8,7 +8,7 @@ import queue
 import pytest
 import requests
 
-from tests.live.conftest import REDIS_URL, WAIT_S
+from tests.live.conftest import REDIS_URL, WAIT_S, session_across
 
 pytestmark = pytest.mark.live
 
@@ -55,13 +55,8 @@ def test_evaluator_and_client_on_different_processes(two_servers, sockets, demo_
 
 def test_client_lost_on_another_process_reaches_the_evaluator(two_servers, sockets, demo_users):
     one, other = two_servers
-    client = sockets(other.base_url)
-    client.register("client2", "client")
-    evaluator = sockets(one.base_url)
-    evaluator.register("evaluator2", "evaluator")
-    evaluator.emit("start_session", {"clientId": "client2"})
-    session_id = evaluator.wait("session_started")["sessionId"]
-    client.wait("session_started")
+    evaluator, client, session_id = session_across(sockets, one.base_url, other.base_url)
+    assert client.wait("session_started")["sessionId"] == session_id
     client.drop()
     assert evaluator.wait("session_suspended")["sessionId"] == session_id
     assert evaluator.wait("session_ended", timeout=5) == {}
@@ -69,13 +64,8 @@ def test_client_lost_on_another_process_reaches_the_evaluator(two_servers, socke
 
 def test_client_leaving_on_purpose_on_another_process_ends_at_once(two_servers, sockets, demo_users):
     one, other = two_servers
-    client = sockets(other.base_url)
-    client.register("client2", "client")
-    evaluator = sockets(one.base_url)
-    evaluator.register("evaluator2", "evaluator")
-    evaluator.emit("start_session", {"clientId": "client2"})
-    evaluator.wait("session_started")
-    client.wait("session_started")
+    evaluator, client, session_id = session_across(sockets, one.base_url, other.base_url)
+    assert client.wait("session_started")["sessionId"] == session_id
     client.close()
     assert evaluator.wait("session_ended", timeout=1.0) == {}
 
@@ -108,13 +98,8 @@ def test_grace_ends_even_when_the_process_that_saw_the_member_leave_is_gone(two_
     """The deadline is in the database: the evaluator's process ends the session after the
     grace period although the client's process, which saw it go, was killed meanwhile."""
     one, other = two_servers
-    client = sockets(other.base_url)
-    client.register("client2", "client")
-    evaluator = sockets(one.base_url)
-    evaluator.register("evaluator2", "evaluator")
-    evaluator.emit("start_session", {"clientId": "client2"})
-    session_id = evaluator.wait("session_started")["sessionId"]
-    client.wait("session_started")
+    evaluator, client, session_id = session_across(sockets, one.base_url, other.base_url)
+    assert client.wait("session_started")["sessionId"] == session_id
     client.drop()
     assert evaluator.wait("session_suspended")["sessionId"] == session_id
     other.kill()

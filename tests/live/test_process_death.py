@@ -10,7 +10,7 @@ import os
 import pytest
 import requests
 
-from tests.live.conftest import WAIT_S
+from tests.live.conftest import WAIT_S, session_across
 
 pytestmark = pytest.mark.live
 
@@ -32,12 +32,8 @@ def _online(server) -> list[str]:
 
 
 def _session_across(stays, goes, sockets) -> tuple:
-    client = sockets(goes.base_url)
-    client.register("client1", "client")
-    evaluator = sockets(stays.base_url)
-    evaluator.register("evaluator1", "evaluator")
-    evaluator.emit("start_session", {"clientId": "client1"})
-    session_id = evaluator.wait("session_started")["sessionId"]
+    evaluator, client, session_id = session_across(sockets, stays.base_url, goes.base_url,
+                                                   "evaluator1", "client1")
     assert _online(stays) == ["client1"]
     return client, evaluator, session_id
 
