@@ -18,7 +18,8 @@ from blueprints.testbed import telemetry as testbed_telemetry
 from blueprints.tus import routes as tus
 from facial_backend.rest import RestApi
 
-BLUEPRINTS = (
+# Documented through the Api (flask-smorest).
+API_BLUEPRINTS = (
     health.bp,
     docs.bp,
     auth.bp,
@@ -36,15 +37,13 @@ BLUEPRINTS = (
     session_export.bp,
     metrics.bp,
     tus.bp,
-    recording_app_frontend.bp,
 )
+# The recording app's own static files (FRONTEND_DIR): pages, not API operations.
+FILE_BLUEPRINTS = (recording_app_frontend.bp,)
 
 
 def register_blueprints(app: Flask, api: RestApi) -> None:
-    """flask-smorest blueprints through the Api (documented); plain Flask ones (the web
-    frontend's files) straight on the app."""
-    for blueprint in BLUEPRINTS:
-        if hasattr(blueprint, "register_views_in_doc"):
-            api.register_blueprint(blueprint)
-        else:
-            app.register_blueprint(blueprint)
+    for blueprint in API_BLUEPRINTS:
+        api.register_blueprint(blueprint)
+    for blueprint in FILE_BLUEPRINTS:
+        app.register_blueprint(blueprint)
