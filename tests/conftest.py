@@ -97,6 +97,22 @@ def app(app_settings):
         db.engine.dispose()
 
 
+@pytest.fixture
+def make_app(app_settings):
+    """More apps with this test's settings plus overrides; their database connections are closed
+    when the test ends (the ``app`` fixture's tables are emptied by it)."""
+    made = []
+
+    def make(**overrides):
+        made.append(create_app({**app_settings, "TESTING": True, "REDIS_URL": None, **overrides}))
+        return made[-1]
+    yield make
+    for each in made:
+        with each.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
 def _empty_tables() -> None:
     tables = [table.name for table in db.metadata.sorted_tables]
     with db.engine.begin() as connection:

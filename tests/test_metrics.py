@@ -52,9 +52,8 @@ def test_operator_token_reads_requests_and_state(client, make_user):
     assert _sample(text, "uploads", kind="video", status="receiving") == 1
 
 
-def test_scrape_token_from_settings(app_settings):
-    from facial_backend import create_app
-    app = create_app({**app_settings, "REDIS_URL": None, "METRICS_TOKEN": SCRAPE_TOKEN})
+def test_scrape_token_from_settings(make_app):
+    app = make_app(METRICS_TOKEN=SCRAPE_TOKEN)
     response = app.test_client().get("/metrics", headers={"Authorization": f"Bearer {SCRAPE_TOKEN}"})
     assert response.status_code == 200
     assert "http_requests_total" in response.get_data(as_text=True)

@@ -6,8 +6,6 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from facial_backend import create_app
-
 
 class _Records(logging.Handler):
     def __init__(self):
@@ -32,29 +30,25 @@ def _records_of(name: str):
         logger.setLevel(level)
 
 
-def _app(app_settings, **settings):
-    return create_app({**app_settings, "TESTING": True, "REDIS_URL": None, **settings})
-
-
-def test_readyz_reports_the_auth_mode(app_settings):
-    assert _app(app_settings).test_client().get("/readyz").json["auth"] == "open"
-    closed = _app(app_settings, AUTH_REQUIRED="true").test_client().get("/readyz")
+def test_readyz_reports_the_auth_mode(make_app):
+    assert make_app().test_client().get("/readyz").json["auth"] == "open"
+    closed = make_app(AUTH_REQUIRED="true").test_client().get("/readyz")
     assert closed.json["auth"] == "required"
 
 
-def test_public_base_url_in_open_mode_warns_at_start(app_settings):
+def test_public_base_url_in_open_mode_warns_at_start(make_app):
     with _records_of("facial_backend.open_mode") as records:
-        _app(app_settings, PUBLIC_BASE_URL="https://sessions.example.org")
+        make_app(PUBLIC_BASE_URL="https://sessions.example.org")
     assert [r.levelname for r in records if "OPEN MODE" in r.getMessage()] == ["WARNING"]
     with _records_of("facial_backend.open_mode") as records:
-        _app(app_settings, PUBLIC_BASE_URL="http://127.0.0.1:5000")
-        _app(app_settings, PUBLIC_BASE_URL="https://sessions.example.org", AUTH_REQUIRED="true")
+        make_app(PUBLIC_BASE_URL="http://127.0.0.1:5000")
+        make_app(PUBLIC_BASE_URL="https://sessions.example.org", AUTH_REQUIRED="true")
     assert records == []
 
 
-def test_trusted_proxy_hops_give_the_client_address(app_settings):
+def test_trusted_proxy_hops_give_the_client_address(make_app):
     forwarded = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
-    behind_proxy, direct = _app(app_settings, TRUSTED_PROXY_HOPS="1"), _app(app_settings)
+    behind_proxy, direct = make_app(TRUSTED_PROXY_HOPS="1"), make_app()
     with _records_of("facial_backend.access") as records:
         behind_proxy.test_client().get("/livez", headers=forwarded)
         direct.test_client().get("/livez", headers=forwarded)

@@ -74,15 +74,14 @@ def test_success_clears_the_count(throttled_app):
     assert _token(client, "vera", "right-pass").status_code == 200
 
 
-def test_redis_shares_the_count_between_processes(app_settings):
+def test_redis_shares_the_count_between_processes(make_app):
     redis_url = os.environ.get("TEST_REDIS_URL")
     if not redis_url:
         pytest.skip("needs TEST_REDIS_URL (a Redis db number of the tests' own)")
     import redis
     redis.Redis.from_url(redis_url).flushdb()
-    settings = {**app_settings, "TESTING": True, "REDIS_URL": redis_url,
-                "SIGN_IN_MAX_FAILURES": str(LIMIT), "SIGN_IN_WINDOW": "10m"}
-    first, second = create_app(settings).test_client(), create_app(settings).test_client()
+    settings = {"REDIS_URL": redis_url, "SIGN_IN_MAX_FAILURES": str(LIMIT), "SIGN_IN_WINDOW": "10m"}
+    first, second = make_app(**settings).test_client(), make_app(**settings).test_client()
     for client in (first, second, first):
         assert _live_login(client, "shared", "wrong").status_code == 401
     assert _live_login(second, "shared", "wrong").status_code == 429
