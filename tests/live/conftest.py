@@ -103,6 +103,9 @@ class Recorder:
         with the packet still queued, which the server would see as a lost transport)."""
         self.closing = True
         if not self.sio.connected:
+            ws = getattr(self.sio.eio, "ws", None)
+            if ws is not None:
+                ws.shutdown()  # a dropped or server-closed connection's socket is closed too
             return
         self.sio.eio.send("1")  # Socket.IO DISCONNECT of the default namespace
         deadline = time.monotonic() + WAIT_S
