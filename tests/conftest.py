@@ -186,6 +186,8 @@ def worker_process(app_settings, tmp_path):
 
     def start(env: dict[str, str], *args: str) -> WorkerProcess:
         full_env = {**os.environ, **AWS_ENV, **app_settings, "LOG_LEVEL": "info", **env}
+        if "REDIS_URL" not in env:  # as the live servers: Redis only where the test asks for it
+            full_env.pop("REDIS_URL", None)
         command = [str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "stt", "worker", *args]
         process = WorkerProcess(command, full_env, tmp_path / f"worker-{len(started)}.log")
         started.append(process)
