@@ -184,8 +184,9 @@ def test_events_raised_in_another_process_reach_subscribers_without_redis(live_s
         sio.close()
 
 
-def test_two_processes_without_redis_share_every_event_once(live_server_factory):
-    writer, watcher = live_server_factory(), live_server_factory()
+def every_event_once_across(writer, watcher) -> None:
+    """Events raised through ``writer``'s REST routes reach WebSocket and Socket.IO subscribers on
+    ``watcher`` and a WebSocket subscriber on ``writer`` itself, each once, in order."""
     sid = new_sid(writer.base_url)
     remote, local = WsClient(watcher.base_url, sid), WsClient(writer.base_url, sid)
     sio = SioClient(watcher.base_url, sid)
@@ -204,6 +205,10 @@ def test_two_processes_without_redis_share_every_event_once(live_server_factory)
         remote.close()
         local.close()
         sio.close()
+
+
+def test_two_processes_without_redis_share_every_event_once(live_server_factory):
+    every_event_once_across(live_server_factory(), live_server_factory())
 
 
 def test_a_stt_workers_events_reach_the_browser_without_redis(live_server_factory, worker_process):
