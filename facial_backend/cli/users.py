@@ -59,18 +59,21 @@ def set_password(username: str, password: str) -> None:
 @click.argument("username")
 def disable(username: str) -> None:
     """Disable a user: no sign-in, and their tokens stop working at once."""
-    user = _change(user_admin.set_active, username, False)
-    _audit(user, "disabled")
-    click.echo(f"{user.username} disabled")
+    _set_active(username, False)
 
 
 @users_cli.command("enable")
 @click.argument("username")
 def enable(username: str) -> None:
     """Enable a disabled user again."""
-    user = _change(user_admin.set_active, username, True)
-    _audit(user, "enabled")
-    click.echo(f"{user.username} enabled")
+    _set_active(username, True)
+
+
+def _set_active(username: str, active: bool) -> None:
+    change = "enabled" if active else "disabled"
+    user = _change(user_admin.set_active, username, active)
+    _audit(user, change)
+    click.echo(f"{user.username} {change}")
 
 
 def _change(action, *args) -> User:
