@@ -3,7 +3,8 @@ and the Socket.IO ``subscribe``/``unsubscribe`` events. ``facial_backend.realtim
 
 A refused connection is accepted, told why (``session.not_found`` or ``unauthorized``) and
 closed with 1008, so browser clients can see the reason (the origin's 403 handshake hid it).
-``register`` adds the route and the handlers to an app.
+``register`` adds the route and the handlers to an app, and the hook that refuses publishing
+routes while live events cannot be queued (``events.refuse_publishers_when_backlogged``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ def register(app: Flask) -> None:
     app.config.setdefault("SOCK_SERVER_OPTIONS", {
         "ping_interval": app.config["WS_PING_INTERVAL"], "max_message_size": MAX_CLIENT_MESSAGE})
     app.register_blueprint(bp)
+    app.before_request(events.refuse_publishers_when_backlogged)
     socketio.on_event("subscribe", on_subscribe)
     socketio.on_event("unsubscribe", on_unsubscribe)
 

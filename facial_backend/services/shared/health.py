@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from facial_backend.extensions import db, get_storage
+from facial_backend.realtime import events
 
 
 def check_database() -> None:
@@ -30,17 +31,20 @@ def check_disk() -> None:
 
 
 def check_redis() -> None:
+    """Redis answers, and this process's live events are getting to it."""
     url = current_app.config["REDIS_URL"]
     client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
     try:
         client.ping()
     finally:
         client.close()
+    if events.publishing_fails():
+        raise redis.RedisError("live events cannot be appended to Redis")
 
 
 def readiness() -> dict[str, str]:
     """``{part: "ok" | "error: ..."}`` for the database, storage, free disk and (when configured)
-    Redis."""
+    Redis; a Redis error also tells how many live events this process keeps for it."""
     checks: dict[str, Callable[[], None]] = {"database": check_database, "storage": check_storage,
                                              "disk": check_disk}
     if current_app.config["REDIS_URL"]:
@@ -52,6 +56,8 @@ def readiness() -> dict[str, str]:
             results[name] = "ok"
         except Exception as exc:  # any failure makes the service not ready; say which
             results[name] = f"error: {type(exc).__name__}: {exc}"[:300]
+    if results.get("redis", "ok") != "ok":
+        results["redis"] += f"; live events queued: {events.queued()}"
     return results
 
 
