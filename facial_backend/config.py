@@ -206,6 +206,22 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SOCKET_FAST_PATH", parse_bool, "true",
             "Socket.IO's own WebSocket transport, packet codec and signal short path; they engage "
             "only on the library versions they were verified with (else a warning, stock path)."),
+    Setting("SOCKET_MAX_CONNECTIONS", parse_positive_int, "800",
+            "Long-lived sockets (Socket.IO sessions of either transport, /ws/ WebSockets) one worker "
+            "process holds; more are refused with 503 too_many_connections. Keep it below "
+            "gunicorn's worker_connections (deploy/gunicorn.conf.py adds HTTP_CONNECTION_SLOTS)."),
+    Setting("SOCKET_MAX_PER_ADDRESS", parse_non_negative_int, "100",
+            "Long-lived sockets per client address in one worker process (0: no limit)."),
+    Setting("SOCKET_MAX_PER_USER", parse_non_negative_int, "10",
+            "Socket.IO connections per token user in one worker process (0: no limit)."),
+    Setting("SOCKET_REGISTER_TIMEOUT", parse_seconds, "30s",
+            "A Socket.IO connection that has neither registered nor subscribed by then is closed "
+            "(0: never)."),
+    Setting("HTTP_CONNECTION_SLOTS", parse_positive_int, "200",
+            "Connections per worker process kept for HTTP beyond SOCKET_MAX_CONNECTIONS: "
+            "deploy/gunicorn.conf.py sets gunicorn's worker_connections to their sum."),
+    Setting("PRESENCE_UPDATE_INTERVAL", parse_positive(parse_seconds), "1s",
+            "clients_updated goes to a package's evaluators at most this often (per process)."),
     # iPhone recordings
     Setting("RECORDING_MAX_BYTES", parse_positive(parse_bytes), "100MiB", "Largest recording upload."),
     Setting("RECORDING_CONTENT_TYPES", parse_list,

@@ -12,11 +12,12 @@ from __future__ import annotations
 from facial_backend.metrics.events import (
     count_dropped_event,
     count_redis_publish_failure,
+    count_refused_socket,
     count_relayed_signal,
     observe_stt_job,
     set_queued_events,
 )
 from facial_backend.metrics.setup import init_app, render
 
-__all__ = ["count_dropped_event", "count_redis_publish_failure", "count_relayed_signal", "init_app",
-           "observe_stt_job", "render", "set_queued_events"]
+__all__ = ["count_dropped_event", "count_redis_publish_failure", "count_refused_socket",
+           "count_relayed_signal", "init_app", "observe_stt_job", "render", "set_queued_events"]

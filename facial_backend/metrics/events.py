@@ -14,6 +14,9 @@ HTTP_LATENCY = Histogram("http_request_duration_seconds", "Time to answer an HTT
                          ["method", "route"], buckets=LATENCY_BUCKETS)
 HTTP_BYTES_RECEIVED = Counter("http_request_body_bytes", "Bytes of request bodies received (declared length).")
 RELAYED_SIGNALS = Counter("relayed_signals", "WebRTC signaling messages relayed to a peer.")
+REFUSED_SOCKETS = Counter("socket_connections_refused",
+                          "Socket connections refused (a limit: worker, address, user) or closed "
+                          "unregistered (register_timeout).", ["reason"])
 REDIS_PUBLISH_FAILURES = Counter("redis_publish_failures", "Events that could not be published to Redis.")
 QUEUED_EVENTS = Gauge("live_events_queued", "Live events waiting for Redis (kept and retried).",
                       multiprocess_mode="livesum")
@@ -22,6 +25,10 @@ STT_JOBS = Histogram("stt_job_duration_seconds", "Transcription job run time, by
                      buckets=(0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800))
 def count_relayed_signal() -> None:
     RELAYED_SIGNALS.inc()
+
+
+def count_refused_socket(reason: str) -> None:
+    REFUSED_SOCKETS.labels(reason=reason).inc()
 
 
 def count_redis_publish_failure(events: int = 1) -> None:

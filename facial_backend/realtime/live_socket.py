@@ -26,7 +26,7 @@ from marshmallow import ValidationError
 from facial_backend.auth import user_from_token
 from facial_backend.errors import ApiError
 from facial_backend.extensions import socketio
-from facial_backend.realtime import live_sweeper
+from facial_backend.realtime import live_sweeper, presence_updates, socket_admission
 from facial_backend.realtime.live_rooms import (
     announce_ended,
     announce_suspended,
@@ -52,6 +52,7 @@ Emit = Callable[[str, Any, str], None]  # (event, payload, room)
 def register(app: Flask, fast: FastEvents | None) -> None:
     """Bind the handlers to the Socket.IO server of ``app`` (one server per app); the signal
     relay goes through the short path ``fast`` when it is engaged."""
+    socket_admission.install(app)
     for name, handler in _HANDLERS:
         socketio.on_event(name, handler)
     server = socketio.server
@@ -137,6 +138,7 @@ def on_connect(auth=None):
             user = user_from_token(token)
         except ApiError as exc:
             raise ConnectionRefusedError({"code": exc.code, "message": exc.message}) from None
+    socket_admission.connected(request.environ, request.sid, user.username if user else None)
     config = current_app.config
     live_sockets.add(request.sid, live_sockets.SocketState(
         user.username if user else None, user.role if user else None,
@@ -169,8 +171,7 @@ def on_register(state, data):
     current = live_sessions.membership(user_id, role)
     if current is not None:
         join_room(session_room(current.session_id))
-    if role == "client":
-        socketio.emit("clients_updated", {"clients": presence.online_client_ids()})
+    presence_updates.registered(request.sid, role, info["package"])
 
 
 @event("start_session", registered="evaluator")
@@ -268,8 +269,7 @@ def on_disconnect(reason=None):
             announce_ended(gone.session_id, [gone.peer_id])
     else:
         _suspend(state)
-    if state.role == "client":
-        socketio.emit("clients_updated", {"clients": presence.online_client_ids()})
+    presence_updates.left(request.sid)
 
 
 def _suspend(state: live_sockets.SocketState) -> None:

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from flask import Flask
 
 from facial_backend.extensions import socketio
+from facial_backend.realtime import presence_updates
 from facial_backend.realtime.live_rooms import announce_ended, announce_suspended
 from facial_backend.realtime.live_shutdown import on_shutdown
-from facial_backend.services.live import presence, processes
+from facial_backend.services.live import processes
 from facial_backend.services.live import sessions as live_sessions
 from facial_backend.services.live.sockets import WORKER
 
@@ -76,5 +77,5 @@ def _sweep_dead_processes() -> None:
         if socket.away is not None:
             announce_suspended(socket.away, socket.user_id)
     if any(socket.role == "client" for socket in lost):
-        socketio.emit("clients_updated", {"clients": presence.online_client_ids()})
+        presence_updates.clients_lost()
 

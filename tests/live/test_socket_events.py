@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -64,12 +65,25 @@ def error_codes(peer) -> list[str]:
     return [data["code"] for name, data in peer.received() if name == "error"]
 
 
-def test_register_broadcasts_clients_updated(peers):
-    watcher, client = peers(), peers()
+def _next_update(peer, timeout: float = 5.0) -> list[tuple[str, object]]:
+    """What ``peer`` received once an update came (sent by a greenlet: give it turns)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        socketio.sleep(0.02)
+        if got := peer.received(skip=()):
+            return got
+    return []
+
+
+def test_register_tells_the_packages_evaluators_only(peers):
+    watcher, other, client = peers(), peers(), peers()
+    watcher.register("evaluator1", "evaluator", "webrtc")
+    other.register("evaluator2", "evaluator", "socketio")
     client.emit("register", {"userId": "client1", "role": "client", "package": "webrtc"})
-    assert watcher.received(skip=()) == [("clients_updated", {"clients": ["client1"]})]
+    assert _next_update(watcher) == [("clients_updated", {"clients": ["client1"]})]
     client.tc.disconnect()
-    assert watcher.received(skip=()) == [("clients_updated", {"clients": []})]
+    assert _next_update(watcher) == [("clients_updated", {"clients": []})]
+    assert other.received(skip=()) == []
 
 
 def test_session_lifecycle_with_asymmetric_payloads(app, pair):
