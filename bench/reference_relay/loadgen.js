@@ -11,6 +11,7 @@
 //
 // Options:
 //   --url URL            server base URL (default http://127.0.0.1:3001)
+//   --url-b URL          where the b<i> sockets connect (default: --url), e.g. another process
 //   --pairs P            number of pairs (default 1)
 //   --duration D         measured seconds (default 10)
 //   --window W           messages in flight per pair (default 1)
@@ -20,6 +21,10 @@
 //   --max-messages N     per-pair cap on messages a<i> sends (default 1000000)
 //   --setup-timeout S    deadline for connect/register/session/warm-up (default 30)
 //   --drain S            deadline for in-flight messages after the run (default 5)
+//   --mark-phases        also print {"phase":"run"} when the measured window opens and
+//                        {"phase":"drain"} when it closes (for CPU snapshots by the caller)
+// The result also counts out_of_order: messages whose seq is not the one after the previous
+// message of the same pair and direction (b checks a's order, a checks b's echoes).
 // Every phase is bounded in time; a watchdog ends the process if anything hangs.
 
 const { io } = require('socket.io-client');
@@ -28,6 +33,8 @@ const { performance } = require('perf_hooks');
 function parseArgs(argv) {
   const opts = {
     url: 'http://127.0.0.1:3001',
+    urlB: null,
+    markPhases: false,
     pairs: 1,
     duration: 10,
     window: 1,
@@ -44,6 +51,8 @@ function parseArgs(argv) {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--url') opts.url = argv[++i];
+    else if (arg === '--url-b') opts.urlB = argv[++i];
+    else if (arg === '--mark-phases') opts.markPhases = true;
     else if (arg === '--start-session') opts.startSession = true;
     else if (arg in numeric) {
       const value = Number(argv[++i]);
@@ -93,7 +102,7 @@ async function main() {
   const pad = 'x'.repeat(padLen);
 
   const stats = {
-    sent: 0, received: 0, inWindow: 0, rtts: [], disconnects: 0, connectErrors: 0,
+    sent: 0, received: 0, inWindow: 0, rtts: [], disconnects: 0, connectErrors: 0, outOfOrder: 0,
   };
   let phase = 'setup'; // setup -> run -> drain
   let windowStart = 0;
@@ -102,14 +111,14 @@ async function main() {
   const pairs = [];
   for (let i = 0; i < opts.pairs; i++) {
     const pair = {
-      i, aId: `a${i}`, bId: `b${i}`, sentByA: 0,
+      i, aId: `a${i}`, bId: `b${i}`, sentByA: 0, lastAtB: 0, lastAtA: 0,
       warmAtB: false, warmAtA: false, startedA: false, startedB: false,
     };
     const common = {
       transports: ['websocket'], forceNew: true, reconnection: false, timeout: 10000,
     };
     pair.a = io(opts.url, common);
-    pair.b = io(opts.url, common);
+    pair.b = io(opts.urlB || opts.url, common);
     for (const sock of [pair.a, pair.b]) {
       sock.on('disconnect', () => { if (phase !== 'done') stats.disconnects++; });
       sock.on('connect_error', () => { stats.connectErrors++; });
@@ -136,6 +145,8 @@ async function main() {
       }
       if (sig.type !== 'bench') return;
       stats.received++;
+      if (sig.seq !== pair.lastAtB + 1) stats.outOfOrder++;
+      pair.lastAtB = sig.seq;
       if (performance.now() <= windowEnd) stats.inWindow++;
       stats.sent++;
       pair.b.emit('webrtc_signal', { targetUserId: pair.aId, signal: sig });
@@ -148,6 +159,8 @@ async function main() {
       if (sig.type !== 'bench') return;
       const now = performance.now();
       stats.received++;
+      if (sig.seq !== pair.lastAtA + 1) stats.outOfOrder++;
+      pair.lastAtA = sig.seq;
       if (now <= windowEnd) stats.inWindow++;
       stats.rtts.push(now - sig.t);
       if (phase === 'run' && now < windowEnd) sendFromA();
@@ -216,6 +229,7 @@ async function main() {
   // 5. measured run
   const cpuStart = process.cpuUsage();
   phase = 'run';
+  if (opts.markPhases) process.stdout.write('{"phase":"run"}\n');
   windowStart = performance.now();
   windowEnd = windowStart + opts.duration * 1000;
   for (const p of pairs) {
@@ -223,6 +237,7 @@ async function main() {
   }
   await sleep(opts.duration * 1000);
   phase = 'drain';
+  if (opts.markPhases) process.stdout.write('{"phase":"drain"}\n');
   const cpu = process.cpuUsage(cpuStart);
   const elapsedRun = (performance.now() - windowStart) / 1000;
 
@@ -238,6 +253,7 @@ async function main() {
   const sorted = stats.rtts.slice().sort((x, y) => x - y);
   const result = {
     url: opts.url,
+    url_b: opts.urlB || opts.url,
     pairs: opts.pairs,
     window: opts.window,
     duration_s: opts.duration,
@@ -251,6 +267,9 @@ async function main() {
     sent: stats.sent,
     received: stats.received,
     lost: stats.sent - stats.received,
+    in_window: stats.inWindow,
+    run_s: round3(elapsedRun),
+    out_of_order: stats.outOfOrder,
     disconnects: stats.disconnects,
     setup_s: round3(setupS),
     loadgen_cpu_pct: round3(((cpu.user + cpu.system) / 1000 / (elapsedRun * 1000)) * 100),

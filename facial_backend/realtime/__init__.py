@@ -1,15 +1,14 @@
 """Real-time: Socket.IO handlers, live events, the WebSocket route and the fenced fast path.
 
-``init_app`` binds Socket.IO (gevent; the Redis queue, on this deployment's channel, when
-``REDIS_URL`` is set) and the raw WebSocket route to the app, registers the live-session and
-live-event handlers, and engages the fast path only where ``fast_path`` allows it
-(SOCKET_FAST_PATH, verified library versions).
+``init_app`` binds Socket.IO (gevent; the Redis queue ``socket_queue``, on this deployment's
+channel, when ``REDIS_URL`` is set, while signals and images take ``user_relay``) and the raw
+WebSocket route to the app, registers the live-session and live-event handlers, and engages the
+fast path only where ``fast_path`` allows it (SOCKET_FAST_PATH, verified library versions).
 """
 
 from __future__ import annotations
 
 from flask import Flask
-from socketio import RedisManager
 
 from facial_backend.extensions import sock, socketio
 from facial_backend.realtime import fast_path, live_socket, redis_channels, session_events
@@ -23,7 +22,7 @@ def init_app(app: Flask) -> None:
     # The manager is passed explicitly: Flask-SocketIO keeps the options of an earlier
     # init_app, so an app without Redis would otherwise inherit a previous app's queue.
     redis_url = app.config["REDIS_URL"]
-    manager = RedisManager(redis_url, channel=redis_channels.socketio_channel(app.config)) \
+    manager = fast_path.queue_manager(fast, redis_url, redis_channels.socketio_channel(app.config)) \
         if redis_url else None
     socketio.init_app(
         app,

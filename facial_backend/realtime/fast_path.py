@@ -3,10 +3,11 @@ installed python-socketio, python-engineio and simple-websocket are the versions
 against; otherwise the stock libraries serve, and an unverified version is logged as a warning.
 
 The fast path is the WebSocket transport (``socket_transport``), the orjson packet codec
-(``socket_codec``), the ``webrtc_signal`` short path (``socket_fast_path``) and WebSocket
-upgrades without compression (``websocket_compression``). The first and the third use private
-members of python-socketio and python-engineio; they are reached only from ``install``, which
-only runs behind this check.
+(``socket_codec``), the ``webrtc_signal`` short path (``socket_fast_path``), WebSocket
+upgrades without compression (``websocket_compression``) and the Redis queue listening again
+steadily (``socket_queue``). The first, the third and the last use private members of
+python-socketio and python-engineio; they are reached only from ``install`` and
+``queue_manager``, which engage them only behind this check.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 from flask import Flask
 
-from facial_backend.realtime import socket_codec, socket_fast_path, socket_transport
+from facial_backend.realtime import socket_codec, socket_fast_path, socket_queue, socket_transport
 from facial_backend.realtime.websocket_compression import without_websocket_compression
 
 log = logging.getLogger(__name__)
@@ -72,3 +73,9 @@ def install(app: Flask, server: Any) -> socket_fast_path.FastEvents:
     socket_transport.use_for(server.eio)
     app.wsgi_app = without_websocket_compression(app.wsgi_app)
     return socket_fast_path.FastEvents(server)
+
+
+def queue_manager(fast: bool, url: str, channel: str) -> Any:
+    """python-socketio's Redis queue on ``url``/``channel``: ``socket_queue``'s steady listener
+    when the fast path engages (``fast`` from ``wanted``), the stock one otherwise."""
+    return socket_queue.manager(fast, url, channel)

@@ -7,7 +7,11 @@ once; one whose transport is lost (ping timeout, network drop) has SESSION_GRACE
 back: the peer is told ``session_suspended``, and a return is told to both as
 ``session_resumed``, never as a replayed ``session_started``. Each user has a room
 ``user:<id>``; with REDIS_URL the message queue delivers to it in whichever process the user's
-sockets are. ``register`` binds the handlers to an app's Socket.IO server.
+sockets are; signals and images take ``user_relay`` instead (this process's sockets directly,
+else only the processes hosting the peer), and when Redis cannot take one the sender gets
+``error`` ``relay_unavailable``, as does a ``start_session`` for a client elsewhere while Redis
+is away (refused before the session is made). ``register`` binds the handlers to an app's
+Socket.IO server.
 
 Signals and images go only inside a session (``live_rooms``).
 """
@@ -17,7 +21,6 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable
-from typing import Any
 
 from flask import Flask, current_app, request
 from flask_socketio import emit, join_room, leave_room
@@ -36,6 +39,7 @@ from facial_backend.realtime.live_rooms import (
     session_room,
 )
 from facial_backend.realtime.socket_fast_path import FastEvents
+from facial_backend.realtime.user_relay import RelayUnavailable, UserRelay
 from facial_backend.schemas import live as schemas
 from facial_backend.schemas.base import is_safe_id
 from facial_backend.services.live import presence
@@ -46,21 +50,37 @@ from facial_backend.services.live.sessions import LiveError, Membership
 _HANDLERS: list[tuple[str, Callable]] = []
 _REGISTER, _START = schemas.RegisterEvent(), schemas.StartSessionEvent()
 _IMAGE, _ACK = schemas.ImageUpdateEvent(), schemas.ImageAckEvent()
-Emit = Callable[[str, Any, str], None]  # (event, payload, room)
+UNAVAILABLE = "The other member's server cannot be reached (Redis is unavailable); try again."
 
 
 def register(app: Flask, fast: FastEvents | None) -> None:
-    """Bind the handlers to the Socket.IO server of ``app`` (one server per app); the signal
-    relay goes through the short path ``fast`` when it is engaged."""
+    """Bind the handlers to the Socket.IO server of ``app`` (one server per app); signals and
+    images go through ``user_relay``, which writes to this process's sockets by the short path
+    ``fast`` when it is engaged, else by python-socketio's emit without the queue."""
     socket_admission.install(app)
     for name, handler in _HANDLERS:
         socketio.on_event(name, handler)
     server = socketio.server
+    emit_local = fast.emit if fast is not None else \
+        (lambda name, payload, to: server.emit(name, payload, to=to, ignore_queue=True))
+
+    def unavailable(sid: str, name: str) -> None:
+        server.emit("error", {"code": "relay_unavailable", "message": UNAVAILABLE, "event": name},
+                    to=sid, ignore_queue=True)
+    relay = app.extensions["user_relay"] = UserRelay(server, emit_local, unavailable, app.config,
+                                                     live_sockets.WORKER)
     if fast is not None:
-        fast.route("webrtc_signal", _relay_handler(app, fast.emit))
+        fast.route("webrtc_signal", _relay_handler(app, relay))
     else:
-        server.on("webrtc_signal", _relay_handler(
-            app, lambda name, payload, to: server.emit(name, payload, to=to)))
+        server.on("webrtc_signal", _relay_handler(app, relay))
+
+
+def _relay() -> UserRelay:
+    return current_app.extensions["user_relay"]
+
+
+def _send(user_id: str, name: str, payload: dict) -> None:
+    _relay().send(request.sid, user_id, name, payload)
 
 
 def handles(name: str) -> Callable:
@@ -155,9 +175,11 @@ def on_register(state, data):
         raise LiveError("auth_required", "Connect with a token (auth: {token}).")
     if state.user_id is not None and state.user_id != user_id:
         leave_room(room(state.user_id))
+        _relay().unhost(state.user_id, request.sid)
     state.user_id, state.role, state.package = user_id, role, info["package"]
     state.forget_membership()
     join_room(room(user_id))
+    _relay().host(user_id, request.sid)
     live_sweeper.ensure_running(current_app._get_current_object())
     presence.add_connection(request.sid, user_id, role, info["package"], live_sockets.WORKER)
     emit("registered", {"userId": user_id, "role": role, "package": info["package"]})
@@ -177,6 +199,10 @@ def on_register(state, data):
 @event("start_session", registered="evaluator")
 def on_start_session(state, data):
     client_id = _load(_START, data)["clientId"]
+    try:
+        _relay().check(client_id)
+    except RelayUnavailable:
+        raise LiveError("relay_unavailable", UNAVAILABLE) from None
     started = live_sessions.start_session(state.user_id, client_id, state.package)
     for old in started.replaced:
         announce_ended(old.session_id, [old.peer_id])
@@ -205,15 +231,14 @@ def on_image_update(state, data):
         payload["signedUrl"] = data["signedUrl"]
     sent_at = data.get("sentAt")
     payload["sentAt"] = sent_at if sent_at is not None else int(time.time() * 1000)
-    socketio.emit("image_update", payload, to=room(member.peer_id))
+    _send(member.peer_id, "image_update", payload)
 
 
 @event("image_ack", registered="client")
 def on_image_ack(state, data):
     member = _member(state)
     _load(_ACK, data)
-    socketio.emit("image_ack", {"sentAt": data["sentAt"], "receivedAt": data["receivedAt"]},
-                  to=room(member.peer_id))
+    _send(member.peer_id, "image_ack", {"sentAt": data["sentAt"], "receivedAt": data["receivedAt"]})
 
 
 @event("end_session")
@@ -226,7 +251,7 @@ def on_end_session(state, data):
     announce_ended(member.session_id, [member.peer_id, state.user_id])
 
 
-def _relay_handler(app: Flask, relay_emit: Emit) -> Callable:
+def _relay_handler(app: Flask, user_relay: UserRelay) -> Callable:
     """``webrtc_signal``, the hot path, straight on the Socket.IO server (no Flask request
     context per message): relay ``{targetUserId, signal}`` as ``{fromUserId, signal}``, the
     signal untouched, only to the other member of the sender's session, in the order sent."""
@@ -250,8 +275,7 @@ def _relay_handler(app: Flask, relay_emit: Emit) -> Callable:
         member = current_member(sid, state, lookup)
         if member is None or member.peer_id != target:
             return refuse(sid, "not_session_peer", "Signals go only to the other member of your session.")
-        relay_emit("webrtc_signal", {"fromUserId": state.user_id, "signal": data["signal"]},
-                   room(target))
+        user_relay.send(sid, target, "webrtc_signal", {"fromUserId": state.user_id, "signal": data["signal"]})
     return relay
 
 
@@ -262,6 +286,7 @@ def on_disconnect(reason=None):
     state = live_sockets.pop(request.sid)
     if state is None or state.user_id is None:
         return
+    _relay().unhost(state.user_id, request.sid)
     presence.remove_connection(request.sid)
     if reason == socketio.server.reason.CLIENT_DISCONNECT:
         gone = live_sessions.member_quit(state.user_id, state.role)

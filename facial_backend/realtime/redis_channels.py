@@ -31,3 +31,19 @@ def socketio_channel(config: Mapping[str, Any]) -> str:
 def events_channel(config: Mapping[str, Any]) -> str:
     """The channel of the live events' raw WebSocket fan-out."""
     return f"{prefix(config)}:session_events"
+
+
+def relay_user_channel(config: Mapping[str, Any], user_id: str) -> str:
+    """The channel of the events for one user's sockets (signals, images): only the processes
+    hosting a socket of that user subscribe to it."""
+    return f"{relay_user_prefix(config)}{user_id}"
+
+
+def relay_user_prefix(config: Mapping[str, Any]) -> str:
+    return f"{prefix(config)}:relay:user:"
+
+
+def relay_process_channel(config: Mapping[str, Any], process_id: str) -> str:
+    """One process's own relay channel: nothing is published on it; it keeps the process's relay
+    subscription open while the process hosts no user. Also the name of that connection."""
+    return f"{prefix(config)}:relay:process:{process_id}"

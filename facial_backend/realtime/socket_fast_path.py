@@ -8,11 +8,11 @@ binary attachments and dispatches through several layers: a fifth of the relay's
   connected socket is parsed once and handed to the handler with the socket's sid. Everything
   else (other events, namespaces, acks, binary attachments, malformed JSON, a payload that is
   not exactly one argument) takes python-socketio's own path, errors included.
-- Sending: with the in-process client manager, an event goes as one engine.io message to each
-  socket of the room, written at once by the sending greenlet when that socket has nothing
-  queued (``socket_transport.send_now``), else through its queue and writer greenlet, so the
-  order is kept. With a message queue (Redis), ``Server.emit`` publishes it as usual, so
-  sockets in other processes get it.
+- Sending: an event goes as one engine.io message to each socket of the room in this process
+  (the rooms of python-socketio's managers, Redis or not, hold this process's sockets), written
+  at once by the sending greenlet when that socket has nothing queued
+  (``socket_transport.send_now``), else through its queue and writer greenlet, so the order is
+  kept. Other processes are ``user_relay``'s job, never the message queue's.
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ class FastEvents:
 
     def __init__(self, server: socketio.Server):
         self._server = server
-        self._local = type(server.manager) is socketio.Manager
         self._routes: dict[str, Callable[[str, Any], Any]] = {}
         self._standard = server._handle_eio_message  # python-socketio's own dispatch
         server.eio.on("message", self._on_message)
@@ -47,18 +46,17 @@ class FastEvents:
         self._routes[f'2["{event}",'] = handler
 
     def emit(self, event: str, payload: Any, room: str) -> None:
-        if self._local:
-            try:
-                message = eio_packet.Packet(eio_packet.MESSAGE, "2" + dumps([event, payload]))
-            except TypeError:  # bytes in the payload: binary attachments
-                pass
-            else:
-                server, encoded = self._server, message.encode()
-                for _sid, eio_sid in server.manager.get_participants(NAMESPACE, room):
-                    if not socket_transport.send_now(eio_sid, encoded):
-                        server._send_eio_packet(eio_sid, message)  # as the client manager does
-                return
-        self._server.emit(event, payload, to=room)
+        """``event`` to the sockets of ``room`` in this process only (never through a message
+        queue: ``user_relay`` decides what goes to other processes)."""
+        try:
+            message = eio_packet.Packet(eio_packet.MESSAGE, "2" + dumps([event, payload]))
+        except TypeError:  # bytes in the payload: binary attachments
+            self._server.emit(event, payload, to=room, ignore_queue=True)
+            return
+        server, encoded = self._server, message.encode()
+        for _sid, eio_sid in server.manager.get_participants(NAMESPACE, room):
+            if not socket_transport.send_now(eio_sid, encoded):
+                server._send_eio_packet(eio_sid, message)  # as the client manager does
 
     def _on_message(self, eio_sid: str, data: Any) -> Any:
         if isinstance(data, str) and eio_sid not in self._server._binary_packet:
