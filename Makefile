@@ -45,9 +45,11 @@ run: migrate $(VENV)/.stt-deps
 worker: migrate $(VENV)/.stt-deps
 	ENV_FILE=$${ENV_FILE:-.env},deploy/make-run.env $(PY) -m flask stt worker
 
-## The test suite (SQLite and local storage unless DATABASE_URL / TEST_STORAGE_BACKEND=s3 say otherwise).
+## The test suite (SQLite and local storage unless DATABASE_URL / TEST_STORAGE_BACKEND=s3 say otherwise),
+## in PYTEST_WORKERS processes (pytest-xdist, a test file per process at a time; 0: in this one).
+PYTEST_WORKERS ?= 2
 test: install-dev
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

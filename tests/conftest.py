@@ -18,6 +18,7 @@ from moto.server import ThreadedMotoServer
 from facial_backend import create_app
 from facial_backend.extensions import db, socketio
 from facial_backend.factory import MIGRATIONS_DIR
+from tests import isolation
 from tests.live_server import LiveServer
 from tests.worker_process import WorkerProcess
 
@@ -58,8 +59,8 @@ def moto_endpoint(aws_credentials):
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     """The test database, migrated once to the newest revision."""
-    url = os.environ.get("DATABASE_URL") or \
-        f"sqlite:///{tmp_path_factory.mktemp('database') / 'test.db'}"
+    url = isolation.database_url(os.environ.get("DATABASE_URL") or
+                                 f"sqlite:///{tmp_path_factory.mktemp('database') / 'test.db'}")
     app = create_app({"DATABASE_URL": url, "DATA_DIR": str(tmp_path_factory.mktemp("migrate")),
                       "SECRET_KEY": SECRET, "REDIS_URL": None, "STORAGE_BACKEND": "local"})
     with app.app_context():

@@ -3,13 +3,12 @@ bounds per line and per session, and the per-address rate limit."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from facial_backend.constants import recording_app as constants
 from facial_backend.extensions import db
 from facial_backend.models.client_logs import ClientLog
+from tests import isolation
 from tests.recording_app_client import create_session
 
 
@@ -122,7 +121,7 @@ def test_posting_is_rate_limited_per_client_address(app_settings):
 
 
 def test_with_redis_every_process_shares_the_count(app_settings):
-    redis_url = os.environ.get("TEST_REDIS_URL")
+    redis_url = isolation.given_redis_url()
     if not redis_url:
         pytest.skip("needs TEST_REDIS_URL (a Redis db number of the tests' own)")
     import redis

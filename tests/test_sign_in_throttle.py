@@ -3,11 +3,10 @@ on the live login and the OAuth2 token route; a success clears the count; Redis 
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from facial_backend import create_app
+from tests import isolation
 
 LIMIT = 3
 
@@ -75,7 +74,7 @@ def test_success_clears_the_count(throttled_app):
 
 
 def test_redis_shares_the_count_between_processes(make_app):
-    redis_url = os.environ.get("TEST_REDIS_URL")
+    redis_url = isolation.given_redis_url()
     if not redis_url:
         pytest.skip("needs TEST_REDIS_URL (a Redis db number of the tests' own)")
     import redis

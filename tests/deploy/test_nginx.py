@@ -18,6 +18,7 @@ import pytest
 import requests
 import socketio as socketio_client_lib
 
+from tests import isolation
 from tests.live.conftest import WAIT_S
 from tests.recording_app_client import MIB
 
@@ -89,8 +90,8 @@ def _free_port() -> int:
 @pytest.fixture
 def proxied(live_server_factory, tmp_path, demo_users):
     env = {"TRUSTED_PROXY_HOPS": "1", "LOG_LEVEL": "info"}
-    if os.environ.get("TEST_REDIS_URL"):
-        env["REDIS_URL"] = os.environ["TEST_REDIS_URL"]
+    if isolation.given_redis_url():
+        env["REDIS_URL"] = isolation.given_redis_url()
     servers = [live_server_factory(env), live_server_factory(env)]
     folder = tmp_path / "nginx"
     folder.mkdir()

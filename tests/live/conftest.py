@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 import socketio as socketio_client_lib
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
+from tests import isolation
+
+REDIS_URL = isolation.redis_url(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1"))
 WAIT_S = 10.0
 
 

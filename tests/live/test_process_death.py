@@ -5,11 +5,10 @@ the client is on the process that goes, the evaluator on the one that stays."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 import requests
 
+from tests import isolation
 from tests.live.conftest import WAIT_S, session_across
 
 pytestmark = pytest.mark.live
@@ -21,8 +20,8 @@ DEAD_WITHIN_S = 3 * HEARTBEAT_S + 1 + 3
 
 def _env(heartbeat: int) -> dict[str, str]:
     env = {"SESSION_GRACE_SECONDS": "30", "LIVE_HEARTBEAT_SECONDS": str(heartbeat)}
-    if os.environ.get("TEST_REDIS_URL"):
-        env["REDIS_URL"] = os.environ["TEST_REDIS_URL"]
+    if isolation.given_redis_url():
+        env["REDIS_URL"] = isolation.given_redis_url()
     return env
 
 

@@ -6,7 +6,9 @@ import os
 
 import pytest
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/2")
+from tests import isolation
+
+REDIS_URL = isolation.redis_url(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/2"))
 
 
 def new_session(client, name: str = "Run 1", **extra) -> dict:
