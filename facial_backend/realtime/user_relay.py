@@ -15,11 +15,13 @@ publishes them into one FIFO queue whose batches go out in order, and the listen
 them over.
 
 A user with sockets in this process and in another gets events sent from this process here only.
-A payload with bytes (binary attachments) for another process takes python-socketio's queue.
+A message on a user's channel is ``[event, payload]`` in JSON, or, when the payload holds bytes
+(Socket.IO binary attachments), ``[event, payload with placeholders, [base64 attachments]]``.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import logging
 from collections.abc import Callable, Mapping
@@ -29,6 +31,7 @@ import orjson
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+from socketio.packet import Packet
 
 from facial_backend.realtime import redis_channels
 from facial_backend.realtime.live_rooms import NAMESPACE, room
@@ -76,11 +79,7 @@ class UserRelay:
         if self._redis is None or self.hosts(user_id):
             self._emit_local(event, payload, room(user_id))
             return
-        try:
-            data = orjson.dumps([event, payload])
-        except TypeError:  # bytes in it (binary attachments): python-socketio's queue carries those
-            self._server.emit(event, payload, to=room(user_id))
-            return
+        data = encode(event, payload)
         if self._outbox.qsize() >= MAX_QUEUED:
             self._refuse(sender, event)
             return
@@ -179,7 +178,23 @@ class UserRelay:
         if not channel.startswith(self._user_prefix):
             return
         try:
-            event, payload = orjson.loads(data)
+            event, payload = decode(data)
             self._emit_local(event, payload, room(channel[len(self._user_prefix):]))
         except Exception:  # one bad message must not stop the listener
             log.exception("relay: could not deliver a message of %s", channel)
+
+
+def encode(event: str, payload: Any) -> bytes:
+    """A message of a user's channel (see the module's docstring)."""
+    try:
+        return orjson.dumps([event, payload])
+    except TypeError:  # bytes in the payload
+        shell, attachments = Packet.deconstruct_binary(payload)
+        return orjson.dumps([event, shell, [base64.b64encode(item).decode() for item in attachments]])
+
+
+def decode(data: bytes) -> tuple[str, Any]:
+    event, payload, *binary = orjson.loads(data)
+    if binary:
+        payload = Packet.reconstruct_binary(payload, [base64.b64decode(item) for item in binary[0]])
+    return event, payload
