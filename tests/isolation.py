@@ -9,7 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1, ... under pytest-xdist
 INDEX = int(WORKER[2:]) if WORKER.startswith("gw") else 0
-REDIS_DB_STRIDE = 4  # the suite's Redis databases are 1, 2 and 3 (TEST_REDIS_URL)
+REDIS_DB_STRIDE = 4  # the suite's Redis databases are 1 to 4 (3: TEST_REDIS_URL's usual)
 REDIS_DATABASES = 16
 
 

@@ -10,10 +10,11 @@ import time
 
 import pytest
 
+from tests import isolation
 from tests.live.conftest import Recorder
 
 pytestmark = pytest.mark.live
-REDIS_URL = "redis://127.0.0.1:6379/10"
+REDIS_URL = isolation.redis_url("redis://127.0.0.1:6379/4")  # the suite's fourth Redis database
 INTERVAL_S = 0.5
 DEADLINE_S = 15.0
 
