@@ -196,3 +196,15 @@ def test_redis_down_tells_the_sender_and_delivery_resumes_when_it_is_back(server
     started = evaluator.wait("session_started", skip=("clients_updated", "error", "session_ended"))
     assert client.wait("session_started", skip=("clients_updated", "session_ended"))["sessionId"] \
         == started["sessionId"] != session_id
+
+
+def test_the_queue_listens_again_steadily_only_behind_the_fence():
+    """python-socketio's Redis queue: the steady listener (a private override) only with the fast
+    path; the stock RedisManager otherwise; both fail fast on publish (one retry, no backoff)."""
+    from socketio import RedisManager
+
+    from facial_backend.realtime import fast_path, socket_queue
+    steady = fast_path.queue_manager(True, "redis://127.0.0.1:1/0", "c")
+    stock = fast_path.queue_manager(False, "redis://127.0.0.1:1/0", "c")
+    assert type(steady) is socket_queue.SteadyRedisManager and type(stock) is RedisManager
+    assert stock.redis_options["retry"].get_retries() == 1
