@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import selectors
-import struct
 import threading
 import time
 
@@ -20,6 +19,7 @@ import websocket
 
 from bench import stats
 from bench.scenarios._testbed import TIMEOUT_S, create_session
+from bench.websocket_frames import Frames
 
 SUBSCRIBERS = 100
 NOTES = 200
@@ -28,32 +28,6 @@ QUICK_NOTES = 50
 PHASE_S = 120.0
 DELIVERY_P99_MS = 50.0
 POST_RATIO_MAX = 1.5
-
-
-class Frames:
-    """The frames a server sends on one socket (unmasked), parsed from what has arrived."""
-
-    def __init__(self) -> None:
-        self.buffer = b""
-
-    def feed(self, data: bytes) -> list[tuple[int, bytes]]:
-        self.buffer += data
-        frames = []
-        while len(self.buffer) >= 2:
-            opcode, length, start = self.buffer[0] & 0x0F, self.buffer[1] & 0x7F, 2
-            if length == 126:
-                if len(self.buffer) < 4:
-                    break
-                length, start = struct.unpack("!H", self.buffer[2:4])[0], 4
-            elif length == 127:
-                if len(self.buffer) < 10:
-                    break
-                length, start = struct.unpack("!Q", self.buffer[2:10])[0], 10
-            if len(self.buffer) < start + length:
-                break
-            frames.append((opcode, self.buffer[start:start + length]))
-            self.buffer = self.buffer[start + length:]
-        return frames
 
 
 class Subscribers:

@@ -31,6 +31,7 @@ import time
 from urllib.parse import urlparse
 
 from bench import stats
+from bench.websocket_frames import Frames
 
 SOCKETS, QUICK_SOCKETS = 1000, 200
 REQUESTS, QUICK_REQUESTS = 500, 100
@@ -49,32 +50,6 @@ def _masked(text: str) -> bytes:
     if len(payload) < 126:
         return bytes([0x81, 0x80 | len(payload)]) + mask + body
     return bytes([0x81, 0x80 | 126]) + struct.pack("!H", len(payload)) + mask + body
-
-
-class Frames:
-    """Server frames (unmasked) parsed from the bytes received on one socket."""
-
-    def __init__(self) -> None:
-        self.buffer = b""
-
-    def feed(self, data: bytes) -> list[tuple[int, bytes]]:
-        self.buffer += data
-        frames = []
-        while len(self.buffer) >= 2:
-            opcode, length, start = self.buffer[0] & 0x0F, self.buffer[1] & 0x7F, 2
-            if length == 126:
-                if len(self.buffer) < 4:
-                    break
-                length, start = struct.unpack("!H", self.buffer[2:4])[0], 4
-            elif length == 127:
-                if len(self.buffer) < 10:
-                    break
-                length, start = struct.unpack("!Q", self.buffer[2:10])[0], 10
-            if len(self.buffer) < start + length:
-                break
-            frames.append((opcode, self.buffer[start:start + length]))
-            self.buffer = self.buffer[start + length:]
-        return frames
 
 
 class IdleSockets:
