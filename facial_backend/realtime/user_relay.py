@@ -10,9 +10,9 @@ through ``refuse(sid, event)``.
 One pub/sub connection per process, read by one listener greenlet, carries the channels of the
 users the process hosts, plus the process's own channel, which keeps it open while it hosts
 nobody. When Redis goes, the listener tries again every RETRY_SECONDS and, once back, subscribes
-to every hosted user's channel again. One sender's events keep their order: its greenlet
-publishes them into one FIFO queue whose batches go out in order, and the listener delivers them as Redis hands
-them over.
+to every hosted user's channel again. One sender's events keep their order: its greenlet puts
+them in one FIFO queue whose batches go out in order, and the listener delivers them as Redis
+hands them over.
 
 A user with sockets in this process and in another gets events sent from this process here only.
 A message on a user's channel is ``[event, payload]`` in JSON, or, when the payload holds bytes
@@ -123,7 +123,7 @@ class UserRelay:
                     pubsub.unsubscribe(self._user_prefix + user_id)
 
     def _publish(self) -> None:
-        outbox = self._outbox
+        outbox, failing = self._outbox, False
         while True:
             batch = [outbox.get()]
             while len(batch) < MAX_BATCH and not outbox.empty():
@@ -133,8 +133,11 @@ class UserRelay:
                 for channel, data, _sender, _event in batch:
                     pipeline.publish(channel, data)
                 pipeline.execute()
+                failing = False
             except Exception as exc:  # redis-py's errors, or a broken connection's
-                log.warning("relay: %d event(s) not published (%s)", len(batch), exc)
+                if not failing:  # once per outage
+                    log.warning("relay: events not published, their senders are told (%s)", exc)
+                    failing = True
                 for _channel, _data, sender, event in batch:
                     self._refuse(sender, event)
 
