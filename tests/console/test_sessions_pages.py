@@ -4,8 +4,12 @@ sees, filters, sorting, paging, and bad input answered with an error page (never
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+
+from facial_backend.extensions import db
+from tests.console import seed
 
 
 def session_links(html: str) -> list[str]:
@@ -142,3 +146,21 @@ def test_live_updates_need_a_token_when_auth_is_required(client, world, sign_in,
     assert "data-poll-seconds" not in page.text  # segments are announced on the socket
     listed = client.get("/api/v1/recordings/", headers={"Authorization": f"Bearer {token}"})
     assert listed.status_code == 200
+
+
+def test_a_search_pages_through_its_matches_with_their_total(client, app, world, sign_in):
+    with app.app_context():
+        made = [seed.session("testbed", seed.START + timedelta(minutes=i), name=f"Findable run {i}").id
+                for i in range(27)]
+        db.session.commit()
+    signed = sign_in("admin1")
+    first = signed.get("/console/sessions?q=findable&page=1")
+    assert "27 sessions; page 1 of 2." in first.text
+    assert session_links(first.text) == made[::-1][:25]
+    last = signed.get("/console/sessions?q=FINDABLE&page=2")
+    assert "27 sessions; page 2 of 2." in last.text
+    assert session_links(last.text) == made[1::-1]
+    past = signed.get("/console/sessions?q=findable&page=3")
+    assert past.status_code == 404 and "the table has 2 page(s)" in past.text
+    nothing = signed.get("/console/sessions?q=no+such+words")
+    assert nothing.status_code == 200 and "0 sessions." in nothing.text and session_links(nothing.text) == []

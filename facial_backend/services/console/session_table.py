@@ -74,19 +74,30 @@ class SessionPage:
 
 
 def list_sessions(user: User, wanted: SessionFilter) -> SessionPage:
-    """One page of the sessions ``user`` may see; 404 for a page past the last one."""
+    """One page of the sessions ``user`` may see; 404 for a page past the last one.
+
+    A text search reads every session whatever the page, so its page and its total come from
+    that one pass (a window count); other pages count apart, as an index gives their rows
+    without reading the rest."""
     conditions = _conditions(user, wanted)
-    total = db.session.scalar(select(func.count()).select_from(StudySession).where(*conditions))
+    order = SORTS[wanted.sort]
+    ties = (StudySession.started_at.desc(), StudySession.id.desc())  # newest first among equals
+    ordering = (order.desc() if wanted.descending else order.asc(), *ties)
+    rows = select(StudySession).where(*conditions).order_by(*ordering) \
+        .limit(wanted.per_page).offset((wanted.page - 1) * wanted.per_page)
+    sessions, total = [], None
+    if wanted.search:
+        found = db.session.execute(rows.add_columns(func.count().over())).all()
+        sessions = [session for session, _ in found]
+        total = found[0][1] if found else None
+    if total is None:
+        total = db.session.scalar(select(func.count()).select_from(StudySession).where(*conditions))
     page = SessionPage([], total, wanted.page, wanted.per_page)
     if wanted.page > page.pages:
         raise NotFound(f"There is no page {wanted.page}: the table has {page.pages} page(s).",
                        "page_not_found", last_page=page.pages)
-    order = SORTS[wanted.sort]
-    ties = (StudySession.started_at.desc(), StudySession.id.desc())  # newest first among equals
-    ordering = (order.desc() if wanted.descending else order.asc(), *ties)
-    sessions = db.session.scalars(
-        select(StudySession).where(*conditions).order_by(*ordering)
-        .limit(wanted.per_page).offset((wanted.page - 1) * wanted.per_page)).all()
+    if not wanted.search:
+        sessions = db.session.scalars(rows).all()
     counts = _counts([s.id for s in sessions])
     page.rows = [SessionRow(s, *counts.get(s.id, ({}, 0))) for s in sessions]
     return page
