@@ -2,8 +2,9 @@
 
 ``init_app`` binds Socket.IO (gevent; the Redis queue ``socket_queue``, on this deployment's
 channel, when ``REDIS_URL`` is set, while signals and images take ``user_relay``) and the raw
-WebSocket route to the app, registers the live-session and live-event handlers, and engages the
-fast path only where ``fast_path`` allows it (SOCKET_FAST_PATH, verified library versions).
+WebSocket route to the app, registers the live-session and live-event handlers, admits sockets
+within their budgets (``socket_admission``), and engages the fast path only where ``fast_path``
+allows it (SOCKET_FAST_PATH, verified library versions).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from flask import Flask
 
 from facial_backend.extensions import sock, socketio
-from facial_backend.realtime import fast_path, live_socket, redis_channels, session_events
+from facial_backend.realtime import fast_path, live_socket, redis_channels, session_events, socket_admission
 from facial_backend.realtime.serial_socket import with_serial_sockets
 from facial_backend.realtime.upgrade_requests import refuse_broken_upgrades
 
@@ -36,6 +37,7 @@ def init_app(app: Flask) -> None:
         **fast_path.server_options(fast),
     )
     sock.init_app(app)
+    socket_admission.install(app)
     live_socket.register(app, fast_path.install(app, socketio.server) if fast else None)
     session_events.register(app)
     app.wsgi_app = with_serial_sockets(app.wsgi_app, skip_prefix=fast_path.TRANSPORT_PATH if fast else None)

@@ -25,7 +25,9 @@ from collections.abc import Callable
 from flask import Flask, current_app, request
 from flask_socketio import emit, join_room, leave_room
 from marshmallow import ValidationError
+from socketio.exceptions import ConnectionRefusedError
 
+from facial_backend import metrics
 from facial_backend.auth import user_from_token
 from facial_backend.errors import ApiError
 from facial_backend.extensions import socketio
@@ -57,7 +59,6 @@ def register(app: Flask, fast: FastEvents | None) -> None:
     """Bind the handlers to the Socket.IO server of ``app`` (one server per app); signals and
     images go through ``user_relay``, which writes to this process's sockets by the short path
     ``fast`` when it is engaged, else by python-socketio's emit without the queue."""
-    socket_admission.install(app)
     for name, handler in _HANDLERS:
         socketio.on_event(name, handler)
     server = socketio.server
@@ -157,7 +158,7 @@ def on_connect(auth=None):
         try:
             user = user_from_token(token)
         except ApiError as exc:
-            raise ConnectionRefusedError({"code": exc.code, "message": exc.message}) from None
+            raise ConnectionRefusedError(exc.message, {"code": exc.code, "message": exc.message}) from None
     socket_admission.connected(request.environ, request.sid, user.username if user else None)
     config = current_app.config
     live_sockets.add(request.sid, live_sockets.SocketState(
@@ -276,6 +277,7 @@ def _relay_handler(app: Flask, user_relay: UserRelay) -> Callable:
         if member is None or member.peer_id != target:
             return refuse(sid, "not_session_peer", "Signals go only to the other member of your session.")
         user_relay.send(sid, target, "webrtc_signal", {"fromUserId": state.user_id, "signal": data["signal"]})
+        metrics.count_relayed_signal()
     return relay
 
 

@@ -6,6 +6,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+from prometheus_client import REGISTRY
 
 from facial_backend.extensions import db, socketio
 from facial_backend.models.live import LiveConnection, LiveMember
@@ -120,6 +121,7 @@ def test_session_lifecycle_with_asymmetric_payloads(app, pair):
 def test_webrtc_signal_relayed_untouched_in_order(pair):
     evaluator, client = pair
     start(evaluator, client)
+    counted_before = REGISTRY.get_sample_value("relayed_signals_total") or 0
     offer = {"type": "offer", "sdp": "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"}
     evaluator.emit("webrtc_signal", {"targetUserId": "client1", "signal": offer})
     for i in range(300):
@@ -131,6 +133,7 @@ def test_webrtc_signal_relayed_untouched_in_order(pair):
     client.emit("webrtc_signal", {"targetUserId": "evaluator1", "signal": {"type": "answer", "sdp": "x"}})
     assert evaluator.received() == [("webrtc_signal", {"fromUserId": "client1",
                                                        "signal": {"type": "answer", "sdp": "x"}})]
+    assert REGISTRY.get_sample_value("relayed_signals_total") == counted_before + 302
 
 
 def test_relay_to_a_stranger_is_refused(peers, pair):
