@@ -22,7 +22,6 @@ from storage.base import (
     validate_key,
 )
 from storage.local import LocalStorage
-from storage.s3 import S3Storage
 from storage.signing import ExpiredSignature, SignatureError, UploadPolicy, verify_download
 
 __all__ = [
@@ -46,6 +45,15 @@ __all__ = [
     "validate_key",
     "verify_download",
 ]
+
+
+def __getattr__(name: str):
+    """``S3Storage`` is imported when first asked for: boto3 takes a few hundred milliseconds to
+    import, for nothing in a process whose files are local."""
+    if name == "S3Storage":
+        from storage.s3 import S3Storage
+        return S3Storage
+    raise AttributeError(f"module 'storage' has no attribute {name!r}")
 
 
 def _required(settings: Mapping, name: str):
@@ -76,6 +84,7 @@ def create_storage(settings: Mapping) -> Storage:
             _required(settings, "BASE_URL"),
         )
     if backend == "s3":
+        from storage.s3 import S3Storage
         create_bucket = settings.get("S3_CREATE_BUCKET") or False
         if not isinstance(create_bucket, bool):
             raise ValueError(f"S3_CREATE_BUCKET must be a bool, got {create_bucket!r}")

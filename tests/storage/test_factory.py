@@ -1,5 +1,10 @@
 """create_storage: the backend named by the settings, or a clear error."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from storage import LocalStorage, S3Storage, UploadPolicy, create_storage
@@ -72,3 +77,14 @@ def test_a_missing_bucket_is_named():
 def test_a_create_bucket_flag_that_is_not_a_bool_is_refused():
     with pytest.raises(ValueError, match="S3_CREATE_BUCKET must be a bool, got 'false'"):
         create_storage({"STORAGE_BACKEND": "s3", "S3_BUCKET": "b", "S3_CREATE_BUCKET": "false"})
+
+
+def test_a_service_with_local_files_does_not_import_boto3(tmp_path):
+    """boto3 costs a few hundred milliseconds at every process start; only S3 needs it."""
+    probe = "import sys, wsgi; print('boto3' in sys.modules, 'storage.s3' in sys.modules)"
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "STORAGE_BACKEND")}
+    env.update(DATA_DIR=str(tmp_path / "data"), ENV_FILE="/dev/null", STORAGE_BACKEND="local",
+               SECRET_KEY="test-secret-key-that-is-long-enough-for-hs256")
+    done = subprocess.run([sys.executable, "-c", probe], env=env, cwd=Path(__file__).resolve().parents[2],
+                          capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.split() == ["False", "False"]
