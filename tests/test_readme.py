@@ -48,9 +48,10 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def make_run(app_settings, tmp_path):
+def make_run(app, app_settings, tmp_path):
     """The Procfile under honcho as ``make run`` starts it (its ENV_FILE chain, no STT_ENGINE
-    of its own), on a free port; yields the port once the web answers and the worker waits."""
+    of its own), on a free port; yields the port once the web answers and the worker waits.
+    The users and sessions the examples make are emptied afterwards with the ``app``'s tables."""
     if missing_local_packages():
         pytest.skip("the transcription example needs requirements-stt.txt (make install-stt)")
     port = free_port()
