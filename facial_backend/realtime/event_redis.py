@@ -33,10 +33,9 @@ from collections.abc import Callable
 from typing import Any
 
 import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from facial_backend.metrics import count_dropped_event, count_redis_publish_failure, set_queued_events
+from facial_backend.realtime import redis_connections
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +51,7 @@ FLUSH_AT_EXIT_S = 5.0  # a process that exits waits this long at most for its ev
 
 
 def _client(url: str, timeout: float) -> redis.Redis:
-    # No retries inside redis-py: its backoff would hold a failed attempt for seconds; ours retries.
-    return redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=2,
-                                socket_keepalive=True, retry=Retry(NoBackoff(), 0))
+    return redis.Redis.from_url(url, **redis_connections.fail_fast(retries=0, read_timeout=timeout))
 
 
 class RedisRelay:

@@ -17,20 +17,18 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 from socketio import RedisManager
+
+from facial_backend.realtime import redis_connections
 
 log = logging.getLogger(__name__)
 
 RETRY_SECONDS = 0.5
-TIMEOUT_SECONDS = 2.0
 
 
 def redis_options() -> dict[str, Any]:
     """redis-py options of the queue's connections (public ``redis_options`` of RedisManager)."""
-    return {"retry": Retry(NoBackoff(), 1), "socket_connect_timeout": TIMEOUT_SECONDS,
-            "socket_keepalive": True}
+    return redis_connections.fail_fast()
 
 
 class SteadyRedisManager(RedisManager):

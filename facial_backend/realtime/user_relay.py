@@ -29,17 +29,15 @@ from typing import Any
 
 import orjson
 import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 from socketio.packet import Packet
 
-from facial_backend.realtime import redis_channels
+from facial_backend.realtime import redis_channels, redis_connections
 from facial_backend.realtime.live_rooms import NAMESPACE, room
 
 log = logging.getLogger(__name__)
 
 RETRY_SECONDS = 0.5  # the listener's pace while Redis is away
-TIMEOUT_SECONDS = 2.0  # connect / command timeout of the relay's Redis connections
+TIMEOUT_SECONDS = 2.0  # command timeout of the relay's Redis connections
 MAX_BATCH = 256  # PUBLISH commands per pipeline
 MAX_QUEUED = 10_000  # events waiting for the publisher; beyond, senders are refused at once
 LocalEmit = Callable[[str, Any, str], None]  # (event, payload, room) to this process's sockets
@@ -65,9 +63,8 @@ class UserRelay:
             self._own_channel = redis_channels.relay_process_channel(config, process_id)
             self._user_prefix = redis_channels.relay_user_prefix(config)
             self._redis = redis.Redis.from_url(
-                config["REDIS_URL"], socket_connect_timeout=TIMEOUT_SECONDS,
-                socket_timeout=TIMEOUT_SECONDS, retry=Retry(NoBackoff(), 1),
-                client_name=self._own_channel)
+                config["REDIS_URL"], client_name=self._own_channel,
+                **redis_connections.fail_fast(read_timeout=TIMEOUT_SECONDS))
 
     def hosts(self, user_id: str) -> bool:
         """Whether a socket of ``user_id`` is in this process."""
