@@ -27,17 +27,6 @@ AWS_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
            "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}
 
 
-# Files with one long test: started first, so that parallel test processes do not end waiting
-# for the one that drew them last.
-LONG_FILES_FIRST = ("test_schemathesis.py", "test_live_events.py", "test_socket_transport.py",
-                    "test_multiprocess.py")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    order = {name: place for place, name in enumerate(LONG_FILES_FIRST)}
-    items.sort(key=lambda item: order.get(item.path.name, len(order)))  # stable: the rest as collected
-
-
 @pytest.fixture(scope="session")
 def aws_credentials(tmp_path_factory):
     """Dummy AWS credentials and region; no AWS config file of the machine is read."""
