@@ -3,6 +3,8 @@
 import json
 import logging
 
+import flask_smorest
+
 from facial_backend import create_app
 from facial_backend.extensions import db
 from facial_backend.logs import JsonFormatter
@@ -45,6 +47,21 @@ def test_readyz_reports_a_dead_redis(app_settings):
 
 def test_every_route_is_documented(app):
     assert undocumented_routes(app) == []
+
+
+def test_operations_are_documented_when_the_document_is_first_read(app_settings, monkeypatch):
+    documented = []
+    register = flask_smorest.Blueprint.register_views_in_doc
+    monkeypatch.setattr(flask_smorest.Blueprint, "register_views_in_doc",
+                        lambda self, *args, **kwargs: documented.append(self.name) or register(self, *args, **kwargs))
+    app = create_app({**app_settings, "TESTING": True, "REDIS_URL": None})
+    assert documented == []
+    first = app.test_client().get("/openapi.json").json
+    registered = [name for name, blueprint in app.blueprints.items()
+                  if isinstance(blueprint, flask_smorest.Blueprint)]
+    assert sorted(documented) == sorted(registered) and len(registered) > 10
+    assert app.test_client().get("/openapi.json").json == first
+    assert sorted(documented) == sorted(registered)
 
 
 def test_openapi_document(client):

@@ -4,6 +4,8 @@ parameters with the pattern their URL converter matches."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import flask_smorest
@@ -46,9 +48,44 @@ class OperationIdPlugin(BasePlugin):
 
 class RestApi(flask_smorest.Api):
     """Every error answer is documented with the body ``facial_backend.errors`` sends (its
-    handlers, registered after the Api, replace flask-smorest's)."""
+    handlers, registered after the Api, replace flask-smorest's).
+
+    A blueprint's operations go into the OpenAPI document when ``spec`` is first read after its
+    registration, not at the registration: building them costs more than the rest of an app's
+    start, and most processes (workers that never serve the document, every test's app) never
+    read it."""
 
     ERROR_SCHEMA = ErrorSchema
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        self._open_spec = None
+        self._undocumented: list[Callable[[], None]] = []
+        self._documenting = threading.Lock()
+        self._registering = False
+        super().__init__(*args, **kwargs)
+
+    @property
+    def spec(self):
+        if self._undocumented and not self._registering:
+            with self._documenting:
+                while self._undocumented:
+                    self._undocumented.pop(0)()
+        return self._open_spec
+
+    @spec.setter
+    def spec(self, value) -> None:
+        self._open_spec = value
+
+    def register_blueprint(self, blp, *, parameters=None, **options) -> None:
+        self._registering = True
+        try:
+            super().register_blueprint(blp, parameters=parameters, **options)
+        finally:
+            self._registering = False
+
+    def document_later(self, register: Callable[[], None]) -> None:
+        """Put a blueprint's operations into the document when ``spec`` is next read."""
+        self._undocumented.append(register)
 
 
 def create_api(app: Flask) -> RestApi:

@@ -27,6 +27,15 @@ BODY_TOO_LARGE = (413, "The body is larger than this route accepts")
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = RequestParser()
 
+    def register_views_in_doc(self, api, app, spec, *, name, parameters) -> None:
+        """Documented when the Api's document is next read (``RestApi.document_later``)."""
+        document = functools.partial(super().register_views_in_doc, api, app, spec, name=name,
+                                     parameters=parameters)
+        if hasattr(api, "document_later"):
+            api.document_later(document)
+        else:
+            document()
+
     def arguments(self, schema, *, location: str = "json", allow_empty: bool = False,
                   lift: str | None = None, raw: bool = False, **kwargs):
         kwargs.setdefault("arg_name", ARGUMENT_NAMES.get(location))
