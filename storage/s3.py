@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -44,6 +45,21 @@ _CALL_STARTED = "storage_call_started"
 _TRANSFER = TransferConfig(multipart_threshold=8 * _MiB, multipart_chunksize=8 * _MiB, max_concurrency=4)
 # Parts read from a stream wait in memory for an upload thread: at most 2 x 8 MiB per upload.
 _TRANSFER.max_in_memory_upload_chunks = 2
+
+
+_session: boto3.session.Session | None = None
+_session_lock = threading.Lock()
+
+
+def _new_client(**options: Any):
+    """An S3 client from the process's one boto3 session: its service models and endpoint
+    rules are read from disk once, not at every store made (a session is not thread-safe, so
+    clients are made one at a time)."""
+    global _session
+    with _session_lock:
+        if _session is None:
+            _session = boto3.session.Session()
+        return _session.client("s3", **options)
 
 
 def _error_code(exc: ClientError) -> str:
@@ -143,8 +159,7 @@ class S3Storage(Storage):
         }
         if endpoint_url:
             options["s3"] = {"addressing_style": "path"}
-        self._client = boto3.session.Session().client(
-            "s3",
+        self._client = _new_client(
             region_name=region,
             endpoint_url=endpoint_url,
             config=Config(**options),
