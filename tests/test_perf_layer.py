@@ -16,6 +16,7 @@ from facial_backend import blocking_work, create_app
 from facial_backend.extensions import db
 from facial_backend.perf.offloaded_work import OffloadedWork
 from facial_backend.perf.request_class import ServiceRequest
+from tests.conftest import _empty_tables
 from tests.recording_app_client import MIB, create_session, post_chunk, stored_video, upload_status
 
 O_DIRECT = getattr(os, "O_DIRECT", 0)
@@ -28,6 +29,7 @@ def switched_app(request, app_settings):
     yield app
     with app.app_context():
         db.session.remove()
+        _empty_tables()
         db.engine.dispose()
 
 
