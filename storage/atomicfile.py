@@ -126,11 +126,13 @@ def link_into_place(source: Path, path: Path) -> bool:
         return True
 
 
-def move_into_place(source: Path, path: Path) -> None:
-    """Durably rename ``source`` (on the same file system) to ``path``."""
+def move_into_place(source: Path, path: Path, *, synced: bool = False) -> None:
+    """Durably rename ``source`` (on the same file system) to ``path``; its bytes are synced
+    first unless the caller did (``synced``)."""
     with _as_storage_error("move a file to", path):
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(source, "rb") as file:
-            os.fsync(file.fileno())
+        if not synced:
+            with open(source, "rb") as file:
+                os.fsync(file.fileno())
         os.replace(source, path)
         fsync_dir(path.parent)

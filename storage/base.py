@@ -196,9 +196,12 @@ class Storage(abc.ABC):
         content_type: str | None = None,
         *,
         move: bool = False,
+        synced: bool = False,
     ) -> ObjectInfo:
         """Store the file at ``path``. With ``move=True`` the file is consumed: it is gone
-        afterwards (moved into place when the store can, else uploaded and removed)."""
+        afterwards (moved into place when the store can, else uploaded and removed).
+        ``synced``: the caller made the file's bytes durable already, so a move into place
+        makes only the new name durable."""
 
     @abc.abstractmethod
     def put_stream(

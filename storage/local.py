@@ -82,10 +82,11 @@ class LocalStorage(Storage):
         content_type: str | None = None,
         *,
         move: bool = False,
+        synced: bool = False,
     ) -> ObjectInfo:
         target = self._path(key)
         if move and os.stat(path).st_dev == self.root.stat().st_dev:
-            move_into_place(Path(path), target)
+            move_into_place(Path(path), target, synced=synced)
             return self._info(key, target.stat())
         with open(path, "rb") as source, AtomicFile(target) as file:
             for piece in read_pieces(source):

@@ -200,6 +200,7 @@ class S3Storage(Storage):
         content_type: str | None = None,
         *,
         move: bool = False,
+        synced: bool = False,
     ) -> ObjectInfo:
         object_key = self._object_key(key)
         with _s3_errors("store", key):

@@ -146,12 +146,12 @@ def test_a_failing_stream_propagates_and_stores_nothing(storage, size):
     assert keys(storage) == []
 
 
-@pytest.mark.parametrize("move", [False, True])
-def test_put_file_copies_or_consumes_the_file(storage, tmp_path, move):
+@pytest.mark.parametrize(("move", "synced"), [(False, False), (True, False), (True, True)])
+def test_put_file_copies_or_consumes_the_file(storage, tmp_path, move, synced):
     source = tmp_path / "upload.part"
     source.write_bytes(DATA)
 
-    info = storage.put_file("rec/file.bin", source, "application/octet-stream", move=move)
+    info = storage.put_file("rec/file.bin", source, "application/octet-stream", move=move, synced=synced)
 
     assert info.size == len(DATA)
     assert storage.read_bytes("rec/file.bin") == DATA

@@ -188,6 +188,20 @@ def test_move_on_the_same_file_system_renames_the_file(store, tmp_path):
     assert not source.exists()
 
 
+@pytest.mark.parametrize(("synced", "syncs"), [(False, 2), (True, 1)])
+def test_a_move_syncs_the_bytes_unless_the_caller_did(store, tmp_path, monkeypatch, synced, syncs):
+    source = tmp_path / "staged.bin"
+    source.write_bytes(b"staged")
+    synced_fds = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: synced_fds.append(fd) or real_fsync(fd))
+
+    store.put_file("a/staged.bin", source, move=True, synced=synced)
+
+    assert len(synced_fds) == syncs  # the bytes (unless synced), then the folder's new name
+    assert store.read_bytes("a/staged.bin") == b"staged"
+
+
 def test_move_from_another_file_system_copies_then_removes_the_file(store):
     shm = Path("/dev/shm")
     if not shm.is_dir() or shm.stat().st_dev == store.root.stat().st_dev:
