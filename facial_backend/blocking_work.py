@@ -37,6 +37,17 @@ class InlineWork:
         """Held while one request with a multi-MiB body is handled."""
         yield
 
+    def after_answer(self, func: Callable[[], Any]) -> None:
+        """``func()`` (which needs the app context) once the current request's answer is sent;
+        the plain way runs it now."""
+        func()
+
+    @contextmanager
+    def finishing_turn(self) -> Iterator[None]:
+        """Held by a request that finishes an upload with its last short body, which may go
+        before the bodies of other requests."""
+        yield
+
     def open_durable(self, path: str | os.PathLike, flags: int, mode: int = 0o640) -> int:
         """Open a file for writes that the caller makes durable with ``fdatasync``."""
         return os.open(path, flags | os.O_CLOEXEC, mode)
@@ -71,3 +82,11 @@ def pause() -> None:
 
 def large_body_turn():
     return current().large_body_turn()
+
+
+def finishing_turn():
+    return current().finishing_turn()
+
+
+def after_answer(func: Callable[[], Any]) -> None:
+    current().after_answer(func)

@@ -31,6 +31,7 @@ from bench.scenarios.chunk_upload import (
     Target,
     VideoRun,
 )
+from facial_backend.perf import server_timing
 
 MIB = stats.MIB
 PATCH_CHUNKS = 5  # up to 5 MiB per PATCH; the last one carries 1 MiB
@@ -93,7 +94,8 @@ def upload_tus(http: requests.Session, base: str, run: VideoRun, payload: Payloa
             return
         run.sent_bytes += len(data)
     run.completion_latency = run.chunk_latencies[-1]
-    run.final = {"location": location}
+    run.final = {"location": location, "timing": server_timing.parse(answer.headers.get("Server-Timing", ""))
+                 if answer.headers.get("Server-Timing") else {}}
 
 
 def tus_batch(runner: Runner, base: str, concurrency: int, nchunks: int) -> dict:
@@ -153,6 +155,20 @@ def _row(target: str, concurrency: int, nchunks: int, batches: list[dict]) -> di
     }
 
 
+def completion_split(concurrency: int, runs: list[VideoRun]) -> dict:
+    """Where the completing PATCH's time went, from its ``Server-Timing`` (ms): ``total`` in the
+    app, of it ``worker`` (the loop and its disk threads) and ``db``; ``outside`` is the client's
+    time not in the app (waiting for the worker to take the request, the transfer)."""
+    timed = [run for run in runs if run.final and run.final.get("timing")]
+    row: dict = {"conc": concurrency, "completions": len(timed)}
+    for name in ("total", "worker", "threads", "db"):
+        values = [run.final["timing"].get(name, 0.0) / 1000 for run in timed]
+        row[f"{name}_p50_ms"], row[f"{name}_p99_ms"] = stats.ms(stats.p50(values)), stats.ms(stats.p99(values))
+    outside = [run.completion_latency - run.final["timing"]["total"] / 1000 for run in timed]
+    row["outside_p50_ms"], row["outside_p99_ms"] = stats.ms(stats.p50(outside)), stats.ms(stats.p99(outside))
+    return row
+
+
 def verify(ctx, runs: list[VideoRun], payload: Payload) -> dict:
     """Size and SHA-256 of every stored video: through /api/upload/status and (local) on disk."""
     checked = ok = disk_ok = 0
@@ -192,7 +208,7 @@ def run(ctx) -> dict:
     payload = Payload()
     runner = Runner(ctx, payload)
     chunk_route = Target("chunk route", ctx.base_url, "service", ctx.service_pid)
-    rows, tus_runs, first_errors = [], [], []
+    rows, tus_runs, first_errors, splits = [], [], [], []
     medians: dict[tuple[str, int], float | None] = {}
     try:
         for concurrency in CONCURRENCY_LEVELS:
@@ -205,6 +221,7 @@ def run(ctx) -> dict:
                 result = tus_batch(runner, ctx.base_url, concurrency, nchunks)
                 batches["tus"].append(result)
                 tus_runs.extend(result["runs"])
+            splits.append(completion_split(concurrency, [run for batch in batches["tus"] for run in batch["runs"]]))
             for name, results in batches.items():
                 first_errors.extend(f"{name}: {e}" for result in results for e in result["errors"])
                 row = _row(name, concurrency, nchunks, results)
@@ -236,6 +253,7 @@ def run(ctx) -> dict:
         "ratio_x1": ratios[1],
         "ratio_x4": ratios[4],
         "tables": {"throughput (MiB/s per repetition: total bytes / wall time)": rows,
+                   "tus completion in the service (Server-Timing, ms)": splits,
                    "verification": [{k: v for k, v in verification.items() if k != "problems"}]},
         "targets": targets,
         "notes": notes,

@@ -25,6 +25,12 @@ class OffloadedWork(InlineWork):
     def large_body_turn(self) -> AbstractContextManager[None]:
         return offload.large_body_turn()
 
+    def finishing_turn(self) -> AbstractContextManager[None]:
+        return offload.finishing_turn()
+
+    def after_answer(self, func: Callable[[], Any]) -> None:
+        offload.after_answer(func)
+
     def open_durable(self, path: str | os.PathLike, flags: int, mode: int = 0o640) -> int:
         return direct_write.open_direct(path, flags, mode)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import random
 import socket
 import threading
@@ -16,6 +17,7 @@ import pytest
 import requests
 from tusclient import client as tus_client
 
+from storage import ObjectNotFound
 from tests.tus.tus_client import OFFSET_BODY, TUS, checksum, video_metadata
 
 pytestmark = pytest.mark.live
@@ -84,6 +86,27 @@ def test_tuspy_upload_resumes_after_sigkill(live_server_factory):
     assert status["status"] == "complete" and status["sha256"] == hashlib.sha256(data).hexdigest()
     session = requests.get(f"{restarted.base_url}/api/session/{session_id}", timeout=30).json()
     assert [video["video_id"] for video in session["videos"]] == ["tuspy_video"]
+
+
+def test_the_session_mirror_follows_a_completion_answered_before_it(live_server, app):
+    session_id = new_session(live_server.base_url)
+    data = random.Random(12).randbytes(MIB + 5)
+    location = create(live_server.base_url, session_id, "mirrored", len(data))
+    answer = requests.patch(location, data=data, timeout=30, headers={
+        **TUS, "Content-Type": OFFSET_BODY, "Upload-Offset": "0"})
+    assert answer.status_code == 204 and answer.headers["Upload-Offset"] == str(len(data))
+    assert video_status(live_server.base_url, session_id, "mirrored")["status"] == "complete"
+
+    def mirrored():
+        try:
+            document = json.loads(app.extensions["storage"].read_bytes(
+                f"facial_recordings/{session_id}/session.json"))
+        except ObjectNotFound:
+            return None
+        return [video for video in document["videos"]
+                if video["video_id"] == "mirrored" and video["sha256"] == hashlib.sha256(data).hexdigest()]
+
+    wait_for(mirrored, "session.json to list the completed video")
 
 
 def test_sigkill_during_patches_loses_no_acknowledged_byte(live_server_factory):

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from flask import Flask, current_app
@@ -125,6 +126,13 @@ def write_session_mirror(session_id: str) -> bool:
                     "session's next write: %s", session_id, failure)
         return False
     return True
+
+
+def mirror_after_answer(session_id: str) -> None:
+    """``write_session_mirror`` once the request's answer is out (where the app's way of
+    blocking work can wait that long; else now): a completing upload's client waits for its
+    video's commit, not for the mirror of it."""
+    blocking_work.after_answer(partial(write_session_mirror, session_id))
 
 
 def _rewrite_session_mirror(session_id: str) -> None:

@@ -60,7 +60,7 @@ def receive_chunk(session_id: str, video_id: str, chunk_index: int, total_chunks
         except (StagedFileLost, ObjectNotFound):
             raise staging_host.missing_here(video, current_app.config["DATA_DIR"]) from None
     if outcome.complete and completes:
-        sessions.write_session_mirror(session_id)
+        sessions.mirror_after_answer(session_id)
     return outcome
 
 
@@ -182,7 +182,7 @@ def _mover(video: Video, staging: VideoStaging):
     written nothing to the database yet."""
     storage, key = get_storage(), sessions.video_key(video)
     content_type = VIDEO_CONTENT_TYPES.get(video.file_extension, "application/octet-stream")
-    return partial(storage.put_file, key, staging.part_path, content_type, move=True)
+    return partial(storage.put_file, key, staging.part_path, content_type, move=True, synced=_fsync())
 
 
 def _drain_pending(staging: VideoStaging, video: Video) -> None:

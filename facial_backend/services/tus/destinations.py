@@ -133,7 +133,8 @@ def finish_video(upload: TusUpload, staging: TusStaging, sha256: str | None) -> 
         if staging.part_size() is not None:
             sha256 = sha256 or work.run(staging.sha256).hexdigest()
             work.run(partial(get_storage().put_file, key, staging.part_path,
-                             VIDEO_CONTENT_TYPES.get(video.file_extension), move=True))
+                             VIDEO_CONTENT_TYPES.get(video.file_extension), move=True,
+                             synced=current_app.config["UPLOAD_FSYNC"]))
         else:
             sha256 = _stored_sha256(key, upload.length)
         now = utcnow()
@@ -144,7 +145,7 @@ def finish_video(upload: TusUpload, staging: TusStaging, sha256: str | None) -> 
         video.storage_key = key
         video.completed_at = now
         _mark_complete(upload, sha256, now)
-    sessions.write_session_mirror(upload.session_id)
+    sessions.mirror_after_answer(upload.session_id)
 
 
 def release(upload: TusUpload) -> None:

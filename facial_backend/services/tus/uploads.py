@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from contextlib import suppress
+from contextlib import AbstractContextManager, nullcontext, suppress
 from datetime import timedelta
 from functools import partial
 
@@ -28,6 +28,10 @@ from facial_backend.services.tus import destinations, protocol, running_hashes
 from facial_backend.services.tus.protocol import Checksum
 from facial_backend.services.tus.staging import StagedFileLost, TusStaging, UploadBusy
 from facial_backend.timeutil import utcnow
+
+WRITE_PIECE = 1024 * 1024
+"""Bytes of a body written (and, with UPLOAD_FSYNC, synced) at a time: a request finishing an
+upload then waits behind one piece of each other upload's write, not a whole body of theirs."""
 
 
 def create(*, length: int | None, metadata: dict[str, str], metadata_header: str | None,
@@ -97,10 +101,11 @@ def append(upload_id: str, user: User | None, offset: int, body: Iterable[bytes]
             staging.prepare(offset)
             room = (upload.length if upload.length is not None else limit) - offset
             db.session.commit()  # the length, if it came now; no transaction stays open for the body
-            _receive(staging, upload_id, offset, room, body, sent_length, checksum)
-            db.session.refresh(upload)
-            if upload.offset == upload.length:
-                _finish(upload, staging)
+            with _turn(upload, offset, sent_length):
+                _receive(staging, upload_id, offset, room, body, sent_length, checksum)
+                db.session.refresh(upload)
+                if upload.offset == upload.length:
+                    _finish(upload, staging)
     except UploadBusy:
         raise _busy() from None
     except StagedFileLost:
@@ -108,15 +113,24 @@ def append(upload_id: str, user: User | None, offset: int, body: Iterable[bytes]
     return upload
 
 
+def _turn(upload: TusUpload, offset: int, sent_length: int | None) -> AbstractContextManager[None]:
+    """A PATCH that completes the upload with a short body (no larger than a chunk of the chunk
+    route) goes before the bodies of other requests: its client waits for the whole completion.
+    A long one would hold the others back for as long as its body takes."""
+    if (upload.length is not None and sent_length is not None and offset + sent_length == upload.length
+            and sent_length <= current_app.config["MAX_CHUNK_BYTES"]):
+        return blocking_work.finishing_turn()
+    return nullcontext()
+
+
 def _receive(staging: TusStaging, upload_id: str, start: int, room: int, body: Iterable[bytes],
              sent_length: int | None, checksum: Checksum | None) -> None:
-    """Write the body at ``start`` in pieces of at most MAX_CHUNK_BYTES, hashing it on the way,
-    then acknowledge it (``room``: how many bytes it may hold)."""
+    """Write the body at ``start`` a WRITE_PIECE at a time, hashing it on the way, then
+    acknowledge it (``room``: how many bytes it may hold)."""
     work, config = blocking_work.current(), current_app.config
     running = running_hashes.take(upload_id, start)
     checker = checksum.new_hash() if checksum is not None else None
     hashes = tuple(digest for digest in (running, checker) if digest is not None)
-    flush = config["MAX_CHUNK_BYTES"]
     write = partial(staging.write_at, hashes=hashes, durable=config["UPLOAD_FSYNC"])
     pieces: list[bytes] = []
     buffered = written = 0
@@ -125,7 +139,7 @@ def _receive(staging: TusStaging, upload_id: str, start: int, room: int, body: I
             raise _too_long_by(room)
         pieces.append(piece)
         buffered += len(piece)
-        if buffered >= flush:
+        if buffered >= WRITE_PIECE:
             work.run(write, b"".join(pieces), start + written)
             written, pieces, buffered = written + buffered, [], 0
     if buffered:
