@@ -31,10 +31,10 @@ log = logging.getLogger(__name__)
 # gevent's semaphore once gevent has patched ``threading`` (before the app is imported).
 _large_body_turns = threading.Semaphore(1)
 FINISHING_PRECEDENCE_S = 0.1
-"""How long another request waits, before each piece of body it reads and each piece of work it
-hands to a thread, while a request finishes an upload: long enough for a finish, short enough
+"""How long a request finishing an upload goes first: long enough for a finish, short enough
 that a finisher stalled by its client stalls no one."""
-_finishing: set[greenlet.greenlet] = set()
+_finishing: dict[greenlet.greenlet, float] = {}
+"""The requests finishing an upload, each with the monotonic time its precedence ends."""
 _none_finishing = Event()
 _none_finishing.set()
 
@@ -53,21 +53,24 @@ def cooperate() -> None:
 
 def _let_finishers_go_first() -> None:
     if _finishing and greenlet.getcurrent() not in _finishing:
-        _none_finishing.wait(FINISHING_PRECEDENCE_S)
+        remaining = max(_finishing.values()) - time.monotonic()
+        if remaining > 0:
+            _none_finishing.wait(remaining)
 
 
 @contextmanager
 def finishing_turn() -> Iterator[None]:
-    """Held by a request that finishes an upload with its last short body: other requests wait
-    for it before each piece of body they read (``cooperate``) and each piece of work they hand
-    to a thread (``in_thread``), so its write and sync do not queue behind theirs."""
+    """Held by a request that finishes an upload with its last short body: for up to
+    FINISHING_PRECEDENCE_S, other requests wait for it before each piece of body they read
+    (``cooperate``) and each piece of work they hand to a thread (``in_thread``), so its write
+    and sync do not queue behind theirs."""
     current = greenlet.getcurrent()
-    _finishing.add(current)
+    _finishing[current] = time.monotonic() + FINISHING_PRECEDENCE_S
     _none_finishing.clear()
     try:
         yield
     finally:
-        _finishing.discard(current)
+        _finishing.pop(current, None)
         if not _finishing:
             _none_finishing.set()
 
