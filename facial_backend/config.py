@@ -191,6 +191,9 @@ SETTINGS: tuple[Setting, ...] = (
             "How long browsers may cache the frontend's files (index.html is always revalidated)."),
     Setting("TUS_MAX_SIZE", parse_positive(parse_bytes), "2GiB",
             "Largest video uploaded over tus (/files/); recordings keep RECORDING_MAX_BYTES."),
+    Setting("TUS_IDLE_TIMEOUT", parse_positive(parse_seconds), "60s",
+            "A tus PATCH whose body sends nothing for this long ends there: what arrived is "
+            "kept and the upload is free for the client's retry (under gunicorn)."),
     # Live sessions (seeds 000/002)
     Setting("SEGMENT_MAX_BYTES", parse_positive(parse_bytes), "15MB", "Largest segment JSON body."),
     Setting("PRESENCE_TTL", parse_positive(parse_seconds), "35s", "How long an HTTP presence lasts."),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 
 from flask import request
 from marshmallow import ValidationError
@@ -77,13 +78,31 @@ def require_offset_body() -> None:
                        fields={"Content-Type": [f"Must be {protocol.OFFSET_CONTENT_TYPE}."]})
 
 
-def body_pieces(limit: int) -> Iterator[bytes]:
+def body_pieces(limit: int, idle_timeout: float) -> Iterator[bytes]:
     """The body in pieces of up to 1 MiB; ends early, without an error, when the client goes
-    away mid-body (what arrived is kept)."""
+    away mid-body or sends nothing for ``idle_timeout`` seconds (what arrived is kept)."""
     request.max_content_length = limit
     stream = request.stream
-    try:
-        while piece := stream.read(READ_PIECE):
-            yield piece
-    except (ClientDisconnected, OSError):
+    with _idle_timeout(idle_timeout):
+        try:
+            while piece := stream.read(READ_PIECE):
+                yield piece
+        except (ClientDisconnected, OSError):
+            return
+
+
+@contextmanager
+def _idle_timeout(seconds: float) -> Iterator[None]:
+    """Under gunicorn, a read of the client's socket that waits ``seconds`` fails (a client that
+    vanished without closing would else hold the upload's lock until TCP gives up on it)."""
+    sock = request.environ.get("gunicorn.socket")
+    if sock is None:
+        yield
         return
+    previous = sock.gettimeout()
+    sock.settimeout(seconds)
+    try:
+        yield
+    finally:
+        with suppress(OSError):
+            sock.settimeout(previous)

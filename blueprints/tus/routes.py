@@ -4,6 +4,8 @@ recording (see ``services.tus.destinations``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from flask import Response, current_app, request, url_for
 from werkzeug.http import http_date
 
@@ -43,9 +45,10 @@ def protocol_headers(response: Response) -> Response:
     return response
 
 
-def _body_limit() -> int:
+def _body() -> Iterator[bytes]:
     config = current_app.config
-    return max(config["TUS_MAX_SIZE"], config["RECORDING_MAX_BYTES"])
+    return headers.body_pieces(max(config["TUS_MAX_SIZE"], config["RECORDING_MAX_BYTES"]),
+                               config["TUS_IDLE_TIMEOUT"])
 
 
 def _upload_id(upload_id: str) -> str:
@@ -106,7 +109,7 @@ def create_upload():
     upload = uploads.create(length=length, metadata=headers.upload_metadata(),
                             metadata_header=request.headers.get("Upload-Metadata"), user=user)
     if headers.carries_bytes() and request.content_length:
-        upload = uploads.append(upload.id, user, 0, headers.body_pieces(_body_limit()),
+        upload = uploads.append(upload.id, user, 0, _body(),
                                 sent_length=request.content_length,
                                 checksum=protocol.parse_checksum(request.headers.get("Upload-Checksum")))
     response = Response(status=201)
@@ -149,7 +152,7 @@ def append_to_upload(upload_id):
     headers.require_offset_body()
     offset = headers.number("Upload-Offset", required=True)
     checksum = protocol.parse_checksum(request.headers.get("Upload-Checksum"))
-    upload = uploads.append(upload_id, user, offset, headers.body_pieces(_body_limit()),
+    upload = uploads.append(upload_id, user, offset, _body(),
                             sent_length=request.content_length, checksum=checksum,
                             upload_length=headers.number("Upload-Length"))
     return _state_headers(upload, Response(status=204))

@@ -1,6 +1,7 @@
 """tus against real gunicorn processes: tuspy uploads with checksums and resumes after the server
 was killed with SIGKILL; no acknowledged byte is lost when the worker dies mid-upload; a PATCH
-cut off mid-body keeps what arrived; two PATCHes at once cannot both append."""
+cut off mid-body, or whose client went silent, keeps what arrived; two PATCHes at once cannot
+both append; session.json follows a completion."""
 
 from __future__ import annotations
 
@@ -173,6 +174,23 @@ def test_patch_cut_off_mid_body_keeps_what_arrived(live_server):
         **TUS, "Content-Type": OFFSET_BODY, "Upload-Offset": str(MIB)})
     assert answer.status_code == 204
     assert video_status(live_server.base_url, session_id, "cut")["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+def test_a_patch_whose_client_went_silent_ends_and_frees_the_upload(live_server_factory):
+    server = live_server_factory({"TUS_IDLE_TIMEOUT": "1s"})
+    session_id = new_session(server.base_url)
+    data = random.Random(13).randbytes(3 * MIB)
+    location = create(server.base_url, session_id, "silent", len(data))
+    silent = raw_patch_start(location, 0, 2 * MIB, data[:MIB])  # then nothing, connection open
+    try:
+        wait_for(lambda: offset_of(location) == MIB, "the silent PATCH to end with what arrived")
+        answer = requests.patch(location, data=data[MIB:], timeout=30, headers={
+            **TUS, "Content-Type": OFFSET_BODY, "Upload-Offset": str(MIB)})
+        assert answer.status_code == 204, answer.text
+    finally:
+        silent.close()
+    status = video_status(server.base_url, session_id, "silent")
+    assert status["sha256"] == hashlib.sha256(data).hexdigest()
 
 
 def test_a_cut_off_patch_with_a_checksum_keeps_nothing(live_server):
