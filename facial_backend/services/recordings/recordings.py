@@ -8,7 +8,7 @@ A user sees and changes only their own recordings; any other id is "not found" (
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -122,11 +122,14 @@ def _locked(user: User, recording_id: str, *, include_deleted: bool = False) -> 
 
 def complete_upload(user: User, recording_id: str, *, file_size_bytes: int | None = None,
                     duration_seconds: float | None = None,
-                    recording_metadata: dict[str, Any] | None = None) -> Recording:
+                    recording_metadata: dict[str, Any] | None = None,
+                    store: Callable[[Recording], None] | None = None) -> Recording:
     """Mark the upload done once the object is in storage; idempotent once it is.
 
     The size is storage's; a client-sent size that disagrees is kept in the metadata as
-    ``client_file_size_bytes``.
+    ``client_file_size_bytes``. ``store`` puts the object in place first, under the same lock,
+    for a file that came another way than the presigned upload: a recording completed or
+    deleted meanwhile keeps what it has.
     """
     with _locked(user, recording_id, include_deleted=True) as recording:
         if recording.status in STORED_STATUSES:
@@ -134,6 +137,8 @@ def complete_upload(user: User, recording_id: str, *, file_size_bytes: int | Non
         if recording.status != "uploading":
             raise BadRequest(f"Recording is not in uploading state (current: {recording.status})",
                              "not_uploading")
+        if store is not None:
+            store(recording)
         info = get_storage().head(recording.storage_key)
         if info is None:
             raise BadRequest("File not found in S3. Upload may have failed.", "upload_missing")

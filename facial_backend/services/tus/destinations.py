@@ -164,14 +164,18 @@ def release(upload: TusUpload) -> None:
 
 
 def finish_recording(upload: TusUpload, staging: TusStaging) -> None:
-    """Store the file under the recording's key and complete it as the presigned flow does."""
+    """Store the file under the recording's key and complete it as the presigned flow does, both
+    under the recording's lock."""
     owner = db.session.get(User, upload.owner_user_id)
-    recording = recordings.get_recording(owner, upload.recording_id)
-    if recording.status not in recordings.STORED_STATUSES:
-        if staging.part_size() is not None:
-            blocking_work.run(partial(get_storage().put_file, recording.storage_key,
-                                      staging.part_path, recording.mime_type, move=True))
-        recordings.complete_upload(owner, upload.recording_id)
+    recordings.get_recording(owner, upload.recording_id)  # a deleted one is not found
+
+    def store(recording) -> None:
+        if staging.part_size() is not None:  # else moved before a commit that was lost
+            blocking_work.run(partial(get_storage().put_file, recording.storage_key, staging.part_path,
+                                      recording.mime_type, move=True,
+                                      synced=current_app.config["UPLOAD_FSYNC"]))
+
+    recordings.complete_upload(owner, upload.recording_id, store=store)
     _mark_complete(upload, None, utcnow())
     db.session.commit()
 
