@@ -68,8 +68,9 @@ class RestApi(flask_smorest.Api):
     def spec(self):
         if self._undocumented and not self._registering:
             with self._documenting:
-                while self._undocumented:
-                    self._undocumented.pop(0)()
+                while self._undocumented:  # each one leaves the list once it is in the document
+                    self._undocumented[0]()
+                    del self._undocumented[0]
         return self._open_spec
 
     @spec.setter
