@@ -29,12 +29,8 @@ class Blueprint(flask_smorest.Blueprint):
 
     def register_views_in_doc(self, api, app, spec, *, name, parameters) -> None:
         """Documented when the Api's document is next read (``RestApi.document_later``)."""
-        document = functools.partial(super().register_views_in_doc, api, app, spec, name=name,
-                                     parameters=parameters)
-        if hasattr(api, "document_later"):
-            api.document_later(document)
-        else:
-            document()
+        api.document_later(functools.partial(super().register_views_in_doc, api, app, spec, name=name,
+                                             parameters=parameters))
 
     def arguments(self, schema, *, location: str = "json", allow_empty: bool = False,
                   lift: str | None = None, raw: bool = False, **kwargs):
