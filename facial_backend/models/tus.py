@@ -30,6 +30,7 @@ class TusUpload(db.Model):
     recording_id: Mapped[str | None] = mapped_column(ForeignKey("recordings.id", ondelete="CASCADE"))
     owner_user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     sha256: Mapped[str | None] = mapped_column(String(64))
+    staging_host: Mapped[str | None] = mapped_column(String(32))  # the DATA_DIR with its staged bytes
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     expires_at = mapped_column(UTCDateTime, nullable=False)

@@ -147,7 +147,7 @@ def test_termination_removes_the_upload_and_its_bytes(client, app):
     assert head(client, location).status_code == 404
     assert patch(client, location, 40, b"x").status_code == 404
     assert [name for name in data_files(Path(app.config["DATA_DIR"]))
-            if name.startswith(".staging")] == []
+            if name.startswith(".staging/tus")] == []
 
 
 def test_expired_upload_is_gone_and_purged(client, app, runner):

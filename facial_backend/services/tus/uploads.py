@@ -23,6 +23,7 @@ from facial_backend.errors import ApiError, BadRequest, Conflict, NotFound
 from facial_backend.extensions import db
 from facial_backend.models.tus import TusUpload
 from facial_backend.models.users import User
+from facial_backend.services.recording_app import staging_host
 from facial_backend.services.shared import audit
 from facial_backend.services.tus import destinations, protocol, running_hashes
 from facial_backend.services.tus.protocol import Checksum
@@ -48,6 +49,7 @@ def create(*, length: int | None, metadata: dict[str, str], metadata_header: str
         session_id=destination.session_id, video_id=destination.video_id,
         file_extension=destination.file_extension, recording_id=destination.recording_id,
         owner_user_id=user.id if user is not None else None,
+        staging_host=staging_host.host_id(current_app.config["DATA_DIR"]),
         created_at=now, updated_at=now, expires_at=_expiry(now))
     _staging(upload.id).create(durable=current_app.config["UPLOAD_FSYNC"])
     db.session.add(upload)
@@ -69,7 +71,8 @@ def status(upload_id: str, user: User | None) -> TusUpload:
     """The upload as HEAD reports it; an interrupted completion is finished first."""
     upload = _visible(upload_id, user)
     if upload.status == "receiving" and upload.offset == upload.length:
-        with suppress(UploadBusy):  # the request holding the lock finishes it
+        # the request holding the lock finishes it, or the host holding the bytes does
+        with suppress(UploadBusy, StagedElsewhere):
             _finish_locked(upload)
     return upload
 
@@ -85,7 +88,10 @@ def append(upload_id: str, user: User | None, offset: int, body: Iterable[bytes]
             raise _offset_conflict(upload)
         return upload
     if upload.offset == upload.length:
-        _finish_locked(upload)
+        try:
+            _finish_locked(upload)
+        except StagedElsewhere:
+            raise _elsewhere(upload) from None
         return upload
     limit = _limit(upload)
     staging = _staging(upload.id)
@@ -109,7 +115,7 @@ def append(upload_id: str, user: User | None, offset: int, body: Iterable[bytes]
     except UploadBusy:
         raise _busy() from None
     except StagedFileLost:
-        raise _lost() from None
+        raise _elsewhere(upload) if _staged_elsewhere(upload) else _lost() from None
     return upload
 
 
@@ -170,7 +176,13 @@ def _acknowledge(upload_id: str, old: int, new: int) -> None:
     db.session.commit()
 
 
+class StagedElsewhere(Exception):
+    """The upload's bytes are staged in another host's DATA_DIR."""
+
+
 def _finish_locked(upload: TusUpload) -> None:
+    """Finish an upload whose bytes are all stored; one whose staged file is gone here was
+    moved into storage by a request whose commit was lost, unless another host stages it."""
     staging = _staging(upload.id)
     try:
         with staging.locked():
@@ -178,6 +190,8 @@ def _finish_locked(upload: TusUpload) -> None:
             if upload.status == "receiving":
                 _finish(upload, staging)
     except StagedFileLost:
+        if _staged_elsewhere(upload):
+            raise StagedElsewhere(upload.staging_host) from None
         _finish(upload, staging)
 
 
@@ -275,6 +289,16 @@ def _too_long_by(room: int) -> ApiError:
 
 def _busy() -> ApiError:
     return ApiError(423, "upload_locked", "Another request is writing to this upload; try again.")
+
+
+def _staged_elsewhere(upload: TusUpload) -> bool:
+    return upload.staging_host not in (None, staging_host.host_id(current_app.config["DATA_DIR"]))
+
+
+def _elsewhere(upload: TusUpload) -> ApiError:
+    return Conflict(f"This upload is staged on another host (staging host {upload.staging_host}); "
+                    "send its requests there.", "upload_elsewhere", staging_host=upload.staging_host,
+                    headers={"Upload-Offset": str(upload.offset)})
 
 
 def _lost() -> ApiError:
