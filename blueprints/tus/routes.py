@@ -141,7 +141,7 @@ def upload_status(upload_id):
         parameters=[_ID, _TUS_RESUMABLE, _UPLOAD_OFFSET, _UPLOAD_LENGTH, _CHECKSUM],
         requestBody={**_OFFSET_BODY, "required": True}, security=_SECURITY,
         responses={204: {"description": "Stored; Upload-Offset is the new offset"}})
-@bp.errors((400, "Bad header (named)"), (404, "No such upload"), (409, "Upload-Offset is not the stored offset"),
+@bp.errors((400, "Bad header (named)"), (404, "No such upload"), (409, "Upload-Offset is not the stored offset, or another host stages the upload"),
            (410, "Expired"), (412, "Tus-Resumable is not 1.0.0"), (413, "Past the upload's length"),
            (415, "Content-Type is not application/offset+octet-stream"),
            (423, "Another request is writing to this upload"), (460, "Upload-Checksum does not match"))
