@@ -49,6 +49,12 @@ def claim(video: Video, data_dir: str | Path) -> None:
         raise upload_elsewhere(video)
 
 
+def is_elsewhere(staged_on: str | None, data_dir: str | Path) -> bool:
+    """Whether an upload staged on host ``staged_on`` (None: not recorded) lives on another
+    DATA_DIR than ``data_dir``."""
+    return staged_on is not None and staged_on != host_id(data_dir)
+
+
 def upload_elsewhere(video: Video) -> ApiError:
     return Conflict(f"The upload of video {video.video_id} is staged on another host (staging host "
                     f"{video.staging_host}); send its chunks there.", "upload_elsewhere",
@@ -63,6 +69,6 @@ def upload_lost(video: Video) -> ApiError:
 def missing_here(video: Video, data_dir: str | Path) -> ApiError:
     """The answer when a file of the video is not on this host: it lives on another one, or
     (on the host that should have it) it is lost."""
-    if video.staging_host is not None and video.staging_host != host_id(data_dir):
+    if is_elsewhere(video.staging_host, data_dir):
         return upload_elsewhere(video)
     return upload_lost(video)

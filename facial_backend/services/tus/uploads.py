@@ -292,7 +292,7 @@ def _busy() -> ApiError:
 
 
 def _staged_elsewhere(upload: TusUpload) -> bool:
-    return upload.staging_host not in (None, staging_host.host_id(current_app.config["DATA_DIR"]))
+    return staging_host.is_elsewhere(upload.staging_host, current_app.config["DATA_DIR"])
 
 
 def _elsewhere(upload: TusUpload) -> ApiError:
